@@ -1,0 +1,13 @@
+// Layer `base/`: integer and pfn types, errors and result, bit helpers, span, placement new,
+// the assertion hook. Freestanding; includes nothing from tagcache above it.
+#pragma once
+
+#include "assert.hpp"
+#include "bits.hpp"
+#include "config.hpp"
+#include "error.hpp"
+#include "meta.hpp"
+#include "placement.hpp"
+#include "result.hpp"
+#include "span.hpp"
+#include "types.hpp"

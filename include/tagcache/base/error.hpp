@@ -1,0 +1,69 @@
+// Error codes of every layer. Freestanding code reports failures as values (no exceptions);
+// each code has a stable identifier and a one-line explanation for messages, both generated
+// from the one list below so that they cannot drift apart.
+#pragma once
+
+// X(identifier, message). Append new codes at the end of their group; values are not part of
+// the ABI, names are.
+#define TAGCACHE_ERROR_CODES(X)                                                                    \
+    X(ok, "no error")                                                                              \
+    /* Region validation (tag_map::create): one code per rule. */                                  \
+    X(invalid_page_size, "page size must be 4 KiB, 16 KiB or 64 KiB")                              \
+    X(too_many_regions, "more than 32 tag-storage regions")                                        \
+    X(empty_range, "a tagged-memory or tag-storage range is empty")                                \
+    X(range_unaligned, "a range's base or size is not a multiple of the page size")                \
+    X(address_overflow, "address arithmetic overflows 64 bits")                                    \
+    X(block_size_zero, "block-size is zero")                                                       \
+    X(block_size_unaligned, "block-size is not a multiple of 4 KiB")                               \
+    X(tag_size_mismatch, "tag-storage size * 32 differs from tagged-memory size")                  \
+    X(tag_size_not_block_multiple, "tag-storage size is not a whole number of blocks")             \
+    X(tag_storage_overlaps_tagged_memory,                                                          \
+      "tag storage overlaps tagged memory (tag storage cannot be tagged)")                         \
+    X(regions_overlap, "two regions overlap")                                                      \
+    /* Map queries. */                                                                             \
+    X(not_tagged_memory, "address is not in any region's tagged memory")                           \
+    X(tag_storage_not_taggable, "tag storage cannot itself be tagged")                             \
+    X(folio_unaligned, "folio pfn is not aligned to its order")                                    \
+    X(order_too_large, "folio order is too large")                                                 \
+    X(folio_spans_regions, "folio spans more than one region")
+
+namespace tagcache {
+
+enum class errc : unsigned char {
+#define TAGCACHE_ERRC_ENUMERATOR(identifier, message) identifier,
+    TAGCACHE_ERROR_CODES(TAGCACHE_ERRC_ENUMERATOR)
+#undef TAGCACHE_ERRC_ENUMERATOR
+};
+
+// Number of error codes, ok included.
+inline constexpr unsigned error_code_count = 0
+#define TAGCACHE_ERRC_COUNT(identifier, message) +1
+    TAGCACHE_ERROR_CODES(TAGCACHE_ERRC_COUNT)
+#undef TAGCACHE_ERRC_COUNT
+    ;
+
+// Stable identifier of an error code ("tag_size_mismatch"), for logs and machine output.
+constexpr const char* error_name(errc code) noexcept {
+    switch (code) {
+#define TAGCACHE_ERRC_NAME(identifier, message)                                                    \
+    case errc::identifier:                                                                         \
+        return #identifier;
+        TAGCACHE_ERROR_CODES(TAGCACHE_ERRC_NAME)
+#undef TAGCACHE_ERRC_NAME
+    }
+    return "unknown_error";
+}
+
+// One-line explanation of an error code, for people.
+constexpr const char* error_message(errc code) noexcept {
+    switch (code) {
+#define TAGCACHE_ERRC_MESSAGE(identifier, message)                                                 \
+    case errc::identifier:                                                                         \
+        return message;
+        TAGCACHE_ERROR_CODES(TAGCACHE_ERRC_MESSAGE)
+#undef TAGCACHE_ERRC_MESSAGE
+    }
+    return "unknown error";
+}
+
+} // namespace tagcache
