@@ -5,3 +5,5 @@
 #include "base/base.hpp"
 #include "concepts/concepts.hpp"
 #include "mapping/mapping.hpp"
+#include "policy/policy.hpp"
+#include "pool/pool.hpp"

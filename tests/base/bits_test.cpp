@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <bit>
 #include <numeric>
 #include <random>
 
@@ -56,6 +57,12 @@ TEST_CASE("logarithms, powers of two and alignment", "[base][bits]") {
     STATIC_REQUIRE(is_aligned(0x2000, 0x1000) && !is_aligned(0x2800, 0x1000));
     STATIC_REQUIRE(popcount(0xF0F0) == 8);
     STATIC_REQUIRE(count_trailing_zeros(0x100) == 8);
+    std::mt19937_64 random(7);
+    for (int i = 0; i < 10'000; ++i) {
+        const uint64_t x = random() >> (random() % 64);
+        REQUIRE(popcount(x) == static_cast<unsigned>(std::popcount(x)));
+    }
+    REQUIRE(popcount(~uint64_t{0}) == 64);
     for (unsigned bit = 0; bit < 64; ++bit) {
         const uint64_t x = uint64_t{1} << bit;
         REQUIRE(log2_floor(x) == bit);

@@ -24,7 +24,9 @@ if(NOT IS_DIRECTORY "${compiler_include}")
     message(FATAL_ERROR "cannot find the compiler's include directory (got '${compiler_include}')")
 endif()
 
-set(allowed memcpy memset memmove)
+# _GLOBAL_OFFSET_TABLE_ is defined by the linker for position-independent code (the
+# compiler's default here), not by any library.
+set(allowed memcpy memset memmove _GLOBAL_OFFSET_TABLE_)
 # User hooks a shim must provide are named tagcache_hook_*.
 set(allowed_pattern "^tagcache_hook_")
 

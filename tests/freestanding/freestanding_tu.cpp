@@ -55,3 +55,69 @@ extern "C" void tagcache_fs_placement(void* where) {
 extern "C" void tagcache_fs_assertion_hook(tagcache::assertion_handler handler) {
     tagcache::set_assertion_handler(handler);
 }
+
+// ---- pool/ and policy/ ------------------------------------------------------------------
+namespace {
+// A kernel-like configuration: ticket spinlock, donor pages mapped by the shim, split folios,
+// block-aligned placement, proportional donors, working-set admission, exclusive restores.
+struct kernel_pool_config : tagcache::default_pool_config {
+    using lock = tagcache::ticket_spinlock;
+    using page_memory = tagcache::mapped_page_memory;
+    using placement = tagcache::block_aligned_placement;
+    using donor_choice = tagcache::proportional_donors;
+    using admission = tagcache::admit_workingset_only;
+    using partial_take = tagcache::split_folio;
+    using restore_mode = tagcache::exclusive_restore;
+};
+using kernel_pool = tagcache::cleancache_pool<kernel_pool_config>;
+using simple_pool = tagcache::cleancache_pool<>;
+
+// The shim's mapping of donor pfns (user hook).
+extern "C" void* tagcache_hook_map_pfn(void* context, tagcache::pfn_t pfn) noexcept;
+
+template <class Pool>
+int exercise_pool(void* buffer, size_t bytes, uint64_t first_pfn, void* data,
+                  typename Pool::page_memory_type memory) {
+    tagcache::pool_geometry geometry;
+    geometry.slots = 64;
+    geometry.max_block_pages = 4;
+    const auto created = Pool::create(buffer, bytes, geometry, memory);
+    if (!created)
+        return static_cast<int>(created.error());
+    Pool& pool = **created;
+    const tagcache::pfn_range range{first_pfn, 64};
+    const auto donor = pool.register_donor("tags", tagcache::span<const tagcache::pfn_range>(&range, 1), 4);
+    if (!donor)
+        return static_cast<int>(donor.error());
+    pool.donate_range(*donor, range);
+    const auto fs = pool.add_fs();
+    const tagcache::page_key key{*fs, 7, 16};
+    (void)pool.store(key, 2, data, true);
+    const auto filled = pool.restore(key, 2, data);
+    (void)pool.invalidate(key, 0);
+    (void)pool.invalidate_inode(*fs, 7);
+    (void)pool.restore_run(*fs, 7, 0, 4, [data](uint64_t) noexcept { return data; });
+    (void)pool.take_back(*donor, first_pfn + 3);
+    pool.take_back_range(*donor, {first_pfn, 8});
+    (void)pool.invalidate_fs(*fs);
+    (void)pool.remove_fs(*fs);
+    pool.reclaim_stale(64);
+    const tagcache::pool_stats stats = pool.stats();
+    const char* broken = pool.check_invariants();
+    return static_cast<int>(filled ? filled->count() : 0) + static_cast<int>(stats.stored) +
+           (broken != nullptr ? 1000 : 0);
+}
+} // namespace
+
+extern "C" size_t tagcache_fs_pool_bytes() {
+    tagcache::pool_geometry geometry;
+    geometry.slots = 64;
+    geometry.max_block_pages = 4;
+    return kernel_pool::required_bytes(geometry) + simple_pool::required_bytes(geometry);
+}
+
+extern "C" int tagcache_fs_pool(void* buffer, size_t bytes, uint64_t first_pfn, void* data) {
+    return exercise_pool<kernel_pool>(buffer, bytes, first_pfn, data,
+                                      tagcache::mapped_page_memory(&tagcache_hook_map_pfn, data)) +
+           exercise_pool<simple_pool>(buffer, bytes, first_pfn, data, {});
+}

@@ -55,8 +55,13 @@ constexpr unsigned log2_ceil(uint64_t x) noexcept {
     return x <= 1 ? 0u : log2_floor(x - 1) + 1u;
 }
 
+// Written out rather than __builtin_popcountll, which GCC lowers to a libgcc call
+// (__popcountdi2) on targets without a population-count instruction; kernels link no libgcc.
 constexpr unsigned popcount(uint64_t x) noexcept {
-    return static_cast<unsigned>(__builtin_popcountll(x));
+    x = x - ((x >> 1) & 0x5555'5555'5555'5555ull);
+    x = (x & 0x3333'3333'3333'3333ull) + ((x >> 2) & 0x3333'3333'3333'3333ull);
+    x = (x + (x >> 4)) & 0x0F0F'0F0F'0F0F'0F0Full;
+    return static_cast<unsigned>((x * 0x0101'0101'0101'0101ull) >> 56);
 }
 // Index of the lowest set bit; x must be non-zero.
 constexpr unsigned count_trailing_zeros(uint64_t x) noexcept {

@@ -25,7 +25,27 @@
     X(tag_storage_not_taggable, "tag storage cannot itself be tagged")                             \
     X(folio_unaligned, "folio pfn is not aligned to its order")                                    \
     X(order_too_large, "folio order is too large")                                                 \
-    X(folio_spans_regions, "folio spans more than one region")
+    X(folio_spans_regions, "folio spans more than one region")                                     \
+    /* Pool construction and donors. */                                                            \
+    X(invalid_geometry, "pool geometry is invalid (no slots, or a size out of range)")             \
+    X(buffer_too_small, "the buffer is smaller than the pool's required_bytes()")                  \
+    X(too_many_donors, "the pool has no room for another donor")                                   \
+    X(invalid_block_pages, "donor block size is zero or above the pool's max_block_pages")         \
+    X(too_many_ranges, "the pool has no room for more donor ranges")                               \
+    X(range_not_block_multiple, "a donor range is not a whole number of its blocks")               \
+    X(donor_ranges_overlap, "a donor range overlaps a range already registered")                   \
+    X(not_enough_slots, "the donor's pages exceed the pool's free slots")                          \
+    X(unknown_donor, "no donor has that id")                                                       \
+    X(not_donor_page, "the page was not registered by this donor")                                 \
+    X(already_donated, "the page is already donated")                                              \
+    X(not_donated, "the page is not donated, so it cannot be taken back")                          \
+    X(page_busy, "the page is still being taken back")                                             \
+    /* Pool frontend. */                                                                           \
+    X(unknown_filesystem, "no filesystem has that id")                                             \
+    X(too_many_filesystems, "the pool has no room for another filesystem")                         \
+    X(index_too_large, "page index beyond 2^40")                                                   \
+    X(not_admitted, "the admission policy refused the store")                                      \
+    X(no_space, "no page could be freed for the store")
 
 namespace tagcache {
 

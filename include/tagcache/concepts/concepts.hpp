@@ -2,4 +2,12 @@
 // each documented in docs/concepts.md. Freestanding; includes only base/.
 #pragma once
 
+#include "admission.hpp"
+#include "donor_choice.hpp"
+#include "eviction.hpp"
 #include "lock.hpp"
+#include "page_memory.hpp"
+#include "partial_take.hpp"
+#include "placement.hpp"
+#include "restore_mode.hpp"
+#include "stats.hpp"

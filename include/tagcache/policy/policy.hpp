@@ -1,0 +1,15 @@
+// Layer `policy/`: the freestanding policy classes (locks, eviction, admission, donor choice,
+// placement, partial take, restore mode, page memory, stats). Includes only base/ and
+// concepts/.
+#pragma once
+
+#include "admission.hpp"
+#include "donor_choice.hpp"
+#include "intrusive_list.hpp"
+#include "lock.hpp"
+#include "lru.hpp"
+#include "page_memory.hpp"
+#include "partial_take.hpp"
+#include "placement.hpp"
+#include "restore_mode.hpp"
+#include "stats.hpp"

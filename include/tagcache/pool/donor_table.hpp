@@ -1,0 +1,171 @@
+// Donors: who gave the pool which pfns, and which pool slot each pfn maps to. Each donor owns
+// one run of consecutive slots, its pfn ranges laid out in pfn order, so that pfn -> slot and
+// slot -> pfn are binary searches over ranges (never over pages). Freestanding.
+#pragma once
+
+#include <stdint.h>
+
+#include "../base/assert.hpp"
+#include "../base/error.hpp"
+#include "../base/result.hpp"
+#include "../base/span.hpp"
+#include "../base/types.hpp"
+
+namespace tagcache {
+
+struct donor_range {
+    pfn_t first = 0;         // first pfn
+    uint32_t count = 0;      // pages
+    uint32_t first_slot = 0; // the slot of `first`
+    uint32_t donor = 0;
+};
+
+struct donor_entry {
+    static constexpr uint32_t name_capacity = 32;
+    char name[name_capacity] = {};
+    uint32_t first_slot = 0;
+    uint32_t slot_count = 0;
+    uint32_t block_pages = 1;
+    uint32_t first_range = 0;
+    uint32_t range_count = 0;
+    uint64_t quota = 0;    // pages it may have holding data at once; 0: no limit
+    uint32_t donated = 0;  // size: donated and not taken back
+    uint32_t free = 0;     // donated, holding nothing
+    uint32_t holding = 0;  // pending, cached or draining
+    uint32_t cached = 0;   // cached (restorable, or invalidated and not yet reclaimed)
+};
+
+template <uint32_t MaxDonors>
+class donor_table {
+public:
+    static constexpr uint32_t none = 0xFFFF'FFFFu;
+
+    void attach(donor_range* ranges, uint32_t range_capacity, uint32_t slot_capacity) noexcept {
+        ranges_ = ranges;
+        range_capacity_ = range_capacity;
+        slot_capacity_ = slot_capacity;
+    }
+
+    result<uint32_t> add(const char* name, span<const pfn_range> ranges, uint32_t block_pages,
+                         uint32_t max_block_pages, uint64_t quota) noexcept {
+        if (count_ == MaxDonors)
+            return errc::too_many_donors;
+        if (block_pages == 0 || block_pages > max_block_pages)
+            return errc::invalid_block_pages;
+        if (ranges.empty())
+            return errc::empty_range;
+        if (ranges.size() > range_capacity_ - range_count_)
+            return errc::too_many_ranges;
+        uint64_t pages = 0;
+        for (size_t i = 0; i < ranges.size(); ++i) {
+            const pfn_range& r = ranges[i];
+            if (r.count == 0)
+                return errc::empty_range;
+            if (r.first + r.count < r.first)
+                return errc::address_overflow;
+            if (r.count % block_pages != 0)
+                return errc::range_not_block_multiple;
+            for (size_t j = 0; j < i; ++j)
+                if (r.overlaps(ranges[j]))
+                    return errc::donor_ranges_overlap;
+            for (uint32_t j = 0; j < range_count_; ++j)
+                if (r.overlaps(pfn_range{ranges_[j].first, ranges_[j].count}))
+                    return errc::donor_ranges_overlap;
+            pages += r.count;
+        }
+        if (pages > slot_capacity_ - slots_used_)
+            return errc::not_enough_slots;
+
+        const uint32_t donor = count_;
+        donor_entry& entry = donors_[donor];
+        entry = donor_entry{};
+        for (uint32_t i = 0; name != nullptr && name[i] != '\0' && i + 1 < donor_entry::name_capacity; ++i)
+            entry.name[i] = name[i];
+        entry.first_slot = slots_used_;
+        entry.slot_count = static_cast<uint32_t>(pages);
+        entry.block_pages = block_pages;
+        entry.first_range = range_count_;
+        entry.range_count = static_cast<uint32_t>(ranges.size());
+        entry.quota = quota;
+        // The donor's ranges in pfn order (insertion sort: few ranges, run once).
+        donor_range* mine = ranges_ + range_count_;
+        for (uint32_t i = 0; i < entry.range_count; ++i) {
+            donor_range r{ranges[i].first, static_cast<uint32_t>(ranges[i].count), 0, donor};
+            uint32_t j = i;
+            while (j > 0 && mine[j - 1].first > r.first) {
+                mine[j] = mine[j - 1];
+                --j;
+            }
+            mine[j] = r;
+        }
+        uint32_t slot = entry.first_slot;
+        for (uint32_t i = 0; i < entry.range_count; ++i) {
+            mine[i].first_slot = slot;
+            slot += mine[i].count;
+        }
+        range_count_ += entry.range_count;
+        slots_used_ += entry.slot_count;
+        ++count_;
+        return donor;
+    }
+
+    // The slot of `pfn` if donor `donor` registered it, else none. O(log ranges of the donor).
+    uint32_t slot_of(uint32_t donor, pfn_t pfn) const noexcept {
+        const donor_entry& entry = donors_[donor];
+        uint32_t low = entry.first_range;
+        uint32_t high = entry.first_range + entry.range_count;
+        while (low < high) {
+            const uint32_t mid = (low + high) / 2;
+            if (ranges_[mid].first <= pfn)
+                low = mid + 1;
+            else
+                high = mid;
+        }
+        if (low == entry.first_range)
+            return none;
+        const donor_range& r = ranges_[low - 1];
+        return pfn - r.first < r.count ? r.first_slot + static_cast<uint32_t>(pfn - r.first) : none;
+    }
+
+    // The pfn of a registered slot. O(log ranges).
+    pfn_t pfn_of(uint32_t slot) const noexcept {
+        const donor_range& r = ranges_[range_of(slot)];
+        return r.first + (slot - r.first_slot);
+    }
+
+    // The donor of a registered slot. O(log donors).
+    uint32_t donor_of(uint32_t slot) const noexcept { return ranges_[range_of(slot)].donor; }
+
+    uint32_t count() const noexcept { return count_; }
+    uint32_t slots_used() const noexcept { return slots_used_; }
+    donor_entry& operator[](uint32_t donor) noexcept { return donors_[donor]; }
+    const donor_entry& operator[](uint32_t donor) const noexcept { return donors_[donor]; }
+    const donor_range& range(uint32_t index) const noexcept { return ranges_[index]; }
+    uint32_t range_count() const noexcept { return range_count_; }
+
+private:
+    // Ranges are stored in slot order: donors in registration order, each in pfn order.
+    uint32_t range_of(uint32_t slot) const noexcept {
+        TAGCACHE_DEBUG_ASSERT(slot < slots_used_, "slot not registered by any donor");
+        uint32_t low = 0;
+        uint32_t high = range_count_;
+        while (low < high) {
+            const uint32_t mid = (low + high) / 2;
+            if (ranges_[mid].first_slot <= slot)
+                low = mid + 1;
+            else
+                high = mid;
+        }
+        return low - 1;
+    }
+
+    donor_entry donors_[MaxDonors] = {};
+    donor_range* ranges_ = nullptr;
+    uint32_t count_ = 0;
+    uint32_t range_capacity_ = 0;
+    uint32_t range_count_ = 0;
+    uint32_t slot_capacity_ = 0;
+    uint32_t slots_used_ = 0;
+};
+
+} // namespace tagcache

@@ -1,0 +1,651 @@
+// The data of a cleancache pool and the internal steps its operations share. Every step here
+// runs under the pool lock and is O(1) or O(2^max_order), except where it says "expected"
+// (a hash chain walk). Freestanding.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/base.hpp"
+#include "../concepts/concepts.hpp"
+#include "config.hpp"
+#include "donor_table.hpp"
+#include "geometry.hpp"
+#include "hash.hpp"
+#include "inode_table.hpp"
+#include "slot.hpp"
+
+namespace tagcache {
+
+template <class Config>
+class pool_state {
+protected:
+    using lock_type = typename Config::lock;
+    using eviction_type = typename Config::eviction;
+    using admission_type = typename Config::admission;
+    using donor_choice_type = typename Config::donor_choice;
+    using placement_type = typename Config::placement;
+    using page_memory_type = typename Config::page_memory;
+    using stats_type = typename Config::stats;
+    static constexpr unsigned max_order = Config::max_order;
+    static constexpr uint32_t max_donors = Config::max_donors;
+    static constexpr bool drop_whole = Config::partial_take::drops_whole_folio;
+    static constexpr bool exclusive = Config::restore_mode::exclusive;
+    static constexpr uint32_t none = 0xFFFF'FFFFu;
+
+    static_assert(max_order <= 15, "folio order is kept in 4 bits");
+    static_assert(lock_policy<lock_type>);
+    static_assert(eviction_policy<eviction_type>);
+    static_assert(admission_policy<admission_type>);
+    static_assert(donor_choice_policy<donor_choice_type>);
+    static_assert(partial_take_policy<typename Config::partial_take>);
+    static_assert(restore_mode_policy<typename Config::restore_mode>);
+    static_assert(page_memory_policy<page_memory_type>);
+    static_assert(stats_policy<stats_type>);
+
+    struct fs_entry {
+        uint32_t generation = 0; // bumped by invalidate_fs: older inode handles stop resolving
+        bool active = false;
+        uint64_t cached = 0;     // restorable pages of this filesystem
+    };
+
+    // What placement policies see of the slots (concept free_slot_view).
+    class slot_view {
+    public:
+        explicit slot_view(pool_state& pool) noexcept : pool_(pool) {}
+        bool is_free(uint32_t slot) const noexcept {
+            return pool_.slots_[slot].state() == slot_state::free;
+        }
+        uint32_t free_link(uint32_t slot) const noexcept { return pool_.slots_[slot].link; }
+        void set_free_link(uint32_t slot, uint32_t next) noexcept { pool_.slots_[slot].link = next; }
+        bool listed(uint32_t slot) const noexcept { return pool_.slots_[slot].listed(); }
+        void set_listed(uint32_t slot, bool on) noexcept { pool_.slots_[slot].set_listed(on); }
+        uint32_t donor_count() const noexcept { return pool_.donors_.count(); }
+        uint32_t first_slot(uint32_t d) const noexcept { return pool_.donors_[d].first_slot; }
+        uint32_t slot_count(uint32_t d) const noexcept { return pool_.donors_[d].slot_count; }
+        uint32_t block_pages(uint32_t d) const noexcept { return pool_.donors_[d].block_pages; }
+
+    private:
+        pool_state& pool_;
+    };
+    static_assert(placement_policy<placement_type, slot_view>);
+
+    // ---- layout -------------------------------------------------------------------------
+
+    struct layout {
+        size_t slots, buckets, eviction, placement, inodes, filesystems, ranges, total;
+    };
+    static constexpr size_t align_up(size_t x) noexcept { return (x + 63) & ~size_t{63}; }
+    static constexpr layout layout_of(const pool_geometry& g, size_t header) noexcept {
+        layout l{};
+        size_t at = align_up(header);
+        l.slots = at;
+        at = align_up(at + size_t{g.slots} * sizeof(slot_meta));
+        l.buckets = at;
+        at = align_up(at + size_t{g.bucket_count()} * sizeof(uint32_t));
+        l.eviction = at;
+        at = align_up(at + eviction_type::storage_bytes(g.slots));
+        l.placement = at;
+        at = align_up(at + placement_type::storage_bytes(g.slots, max_donors, g.max_block_pages));
+        l.inodes = at;
+        at = align_up(at + inode_table::storage_bytes(g.inode_capacity()));
+        l.filesystems = at;
+        at = align_up(at + size_t{g.filesystems} * sizeof(fs_entry));
+        l.ranges = at;
+        at = align_up(at + size_t{g.max_ranges} * sizeof(donor_range));
+        l.total = at;
+        return l;
+    }
+
+    void attach(unsigned char* base, const layout& l, const pool_geometry& g) noexcept {
+        geometry_ = g;
+        page_bytes_ = page_bytes(g.page);
+        slots_ = reinterpret_cast<slot_meta*>(base + l.slots);
+        for (uint32_t i = 0; i < g.slots; ++i)
+            slots_[i] = slot_meta{0, 0, 0, 0, 0, 0, none, none};
+        buckets_ = reinterpret_cast<uint32_t*>(base + l.buckets);
+        bucket_mask_ = g.bucket_count() - 1;
+        for (uint32_t i = 0; i <= bucket_mask_; ++i)
+            buckets_[i] = none;
+        eviction_.attach(base + l.eviction, g.slots);
+        placement_.attach(base + l.placement, g.slots, max_donors, g.max_block_pages);
+        inodes_.attach(base + l.inodes, g.inode_capacity(), g.hash_seed ^ 0x5851F42D4C957F2Dull);
+        filesystems_ = reinterpret_cast<fs_entry*>(base + l.filesystems);
+        for (uint32_t i = 0; i < g.filesystems; ++i)
+            ::new (static_cast<void*>(filesystems_ + i), placement) fs_entry();
+        donors_.attach(reinterpret_cast<donor_range*>(base + l.ranges), g.max_ranges, g.slots);
+    }
+
+    // ---- the page index: (inode handle, page index) -> slot -----------------------------
+
+    uint32_t bucket_of(uint32_t handle, uint64_t index) const noexcept {
+        const uint64_t key = (uint64_t{handle} << page_index_bits) | index;
+        return static_cast<uint32_t>(mix64(key, geometry_.hash_seed) >> 32) & bucket_mask_;
+    }
+
+    void chain_insert(uint32_t slot) noexcept {
+        slot_meta& s = slots_[slot];
+        uint32_t& head = buckets_[bucket_of(s.inode, s.index())];
+        s.hash_next = head;
+        s.set_in_chain(true);
+        head = slot;
+    }
+
+    // Expected O(1): finds the predecessor by walking the chain.
+    void chain_unlink(uint32_t slot) noexcept {
+        slot_meta& s = slots_[slot];
+        if (!s.in_chain())
+            return;
+        uint32_t* link = &buckets_[bucket_of(s.inode, s.index())];
+        while (*link != slot) {
+            TAGCACHE_ASSERT(*link != none, "slot missing from its index chain");
+            link = &slots_[*link].hash_next;
+        }
+        *link = s.hash_next;
+        s.hash_next = none;
+        s.set_in_chain(false);
+    }
+
+    // The cached slot of (handle, index), or none. Entries a take-back left behind (no longer
+    // cached) are unlinked on the way. Expected O(1).
+    uint32_t chain_find(uint32_t handle, uint64_t index) noexcept {
+        uint32_t* link = &buckets_[bucket_of(handle, index)];
+        while (*link != none) {
+            const uint32_t slot = *link;
+            slot_meta& s = slots_[slot];
+            if (s.state() != slot_state::cached) {
+                *link = s.hash_next;
+                s.hash_next = none;
+                s.set_in_chain(false);
+                continue;
+            }
+            if (s.inode == handle && s.index() == index)
+                return slot;
+            link = &s.hash_next;
+        }
+        return none;
+    }
+
+    // ---- filesystems and inodes -----------------------------------------------------------
+
+    uint32_t fs_generation(uint16_t fs) const noexcept { return filesystems_[fs].generation; }
+    auto generation_lookup() const noexcept {
+        return [this](uint16_t fs) noexcept { return fs_generation(fs); };
+    }
+    bool fs_valid(fs_id fs) const noexcept {
+        return fs < geometry_.filesystems && filesystems_[fs].active;
+    }
+    uint32_t live_handle(fs_id fs, uint64_t inode) noexcept {
+        return inodes_.find(static_cast<uint16_t>(fs), inode, generation_lookup());
+    }
+    bool handle_live(uint32_t handle) const noexcept {
+        return inodes_.live(handle, generation_lookup());
+    }
+
+    // ---- folios ----------------------------------------------------------------------------
+
+    // The head of the folio `slot` belongs to. O(2^max_order).
+    uint32_t head_of(uint32_t slot) const noexcept {
+        uint32_t at = slot;
+        while (!slots_[at].head())
+            at = slots_[at].link;
+        return at;
+    }
+
+    // Takes a cached page out of its folio ring; the folio keeps its eviction position under
+    // a new head, or leaves the eviction policy if this was its last page. O(2^max_order).
+    void ring_remove(uint32_t slot) noexcept {
+        slot_meta& s = slots_[slot];
+        if (s.link == slot) { // the folio's only page
+            eviction_.on_remove(slot);
+        } else {
+            uint32_t before = s.link;
+            while (slots_[before].link != slot)
+                before = slots_[before].link;
+            slots_[before].link = s.link;
+            if (s.head()) {
+                slots_[s.link].set_head(true);
+                eviction_.on_move(slot, s.link);
+            }
+        }
+        s.link = none;
+        s.set_head(false);
+    }
+
+    // The page no longer holds data: free, or draining while a copy is still in flight.
+    void release_slot(uint32_t slot) noexcept {
+        slot_meta& s = slots_[slot];
+        if (s.copiers != 0) {
+            s.set_state(slot_state::draining);
+            return;
+        }
+        finish_release(slot);
+    }
+    void finish_release(uint32_t slot) noexcept {
+        slot_meta& s = slots_[slot];
+        const uint32_t d = donors_.donor_of(slot);
+        s.set_state(slot_state::free);
+        inodes_.unref(s.inode);
+        --donors_[d].holding;
+        ++donors_[d].free;
+        slot_view view(*this);
+        placement_.release(view, d, slot);
+    }
+
+    // Accounting for a cached page leaving: restorable (live inode) or already invalidated.
+    void uncount_cached(uint32_t slot) noexcept {
+        slot_meta& s = slots_[slot];
+        inode_table::entry& inode = inodes_[s.inode];
+        --inode.cached;
+        --donors_[donors_.donor_of(slot)].cached;
+        if (handle_live(s.inode)) {
+            --filesystems_[inode.fs].cached;
+            --cached_;
+        } else {
+            --stale_;
+        }
+    }
+
+    // A cached page leaves the pool (invalidated, replaced, evicted as part of its folio).
+    void drop_page(uint32_t slot) noexcept {
+        ring_remove(slot);
+        chain_unlink(slot);
+        uncount_cached(slot);
+        release_slot(slot);
+    }
+
+    // A whole folio leaves; returns its page count. `evicted`: the eviction policy chose it.
+    uint32_t drop_folio(uint32_t head, bool evicted) noexcept {
+        if (evicted)
+            eviction_.on_evict(head, slots_[head].folio_key());
+        else
+            eviction_.on_remove(head);
+        uint32_t pages = 0;
+        uint32_t at = head;
+        do {
+            const uint32_t next = slots_[at].link;
+            slots_[at].link = none;
+            slots_[at].set_head(false);
+            chain_unlink(at);
+            uncount_cached(at);
+            release_slot(at);
+            ++pages;
+            at = next;
+        } while (at != head);
+        return pages;
+    }
+
+    // Evicts the policy's victim; false when there is none.
+    bool evict_one() noexcept {
+        uint32_t steps = 64;
+        uint32_t victim = eviction_.select_victim(steps);
+        while (victim == no_folio && eviction_.size() != 0) {
+            lock_.unlock(); // a bounded scan ran out of steps: let others in, resume
+            lock_.lock();
+            steps = 64;
+            victim = eviction_.select_victim(steps);
+        }
+        if (victim == no_folio)
+            return false;
+        stats_.record(pool_event::reclaimed, drop_folio(victim, true));
+        return true;
+    }
+
+    // Reclaims up to `budget` slots' worth of invalidated pages (lazy inode/fs invalidation).
+    void sweep(uint32_t budget) noexcept {
+        const uint32_t used = donors_.slots_used();
+        for (uint32_t i = 0; i < budget && used != 0; ++i) {
+            if (sweep_hand_ >= used)
+                sweep_hand_ = 0;
+            const uint32_t slot = sweep_hand_++;
+            if (slots_[slot].state() == slot_state::cached && !handle_live(slots_[slot].inode))
+                drop_page(slot);
+        }
+    }
+
+    // Builds each donor's load for the donor choice policy.
+    uint32_t donor_loads(donor_load* loads) const noexcept {
+        const uint32_t count = donors_.count();
+        for (uint32_t d = 0; d < count; ++d) {
+            const donor_entry& e = donors_[d];
+            loads[d] = donor_load{e.free, e.holding, e.quota,
+                                  e.free != 0 && (e.quota == 0 || e.holding < e.quota)};
+        }
+        return count;
+    }
+
+    // Claims `pages` free slots for a store, evicting when no donor can give one. Returns how
+    // many it claimed (fewer only when nothing is left to evict). The claimed slots are
+    // pending, referenced by `handle`, and hold copiers = 1.
+    uint32_t claim_slots(uint32_t pages, uint32_t handle, uint64_t index, unsigned order,
+                         uint32_t* out) noexcept {
+        uint32_t claimed = 0;
+        uint32_t evictions = 0;
+        while (claimed < pages) {
+            donor_load loads[max_donors];
+            const uint32_t count = donor_loads(loads);
+            const uint32_t d = donor_choice_.choose(loads, count, pages - claimed);
+            if (d < count) {
+                const donor_entry& e = donors_[d];
+                uint32_t want = pages - claimed;
+                if (e.quota != 0 && e.quota - e.holding < want)
+                    want = static_cast<uint32_t>(e.quota - e.holding);
+                slot_view view(*this);
+                const uint32_t got = placement_.place(view, d, want, out + claimed);
+                TAGCACHE_ASSERT(got > 0, "placement found no slot in a donor with free slots");
+                for (uint32_t i = claimed; i < claimed + got; ++i)
+                    claim(out[i], d, handle, index + i, order);
+                claimed += got;
+                continue;
+            }
+            if (!evict_one())
+                break;
+            if (++evictions % Config::evictions_per_hold == 0) {
+                lock_.unlock();
+                lock_.lock();
+            }
+        }
+        return claimed;
+    }
+
+    void claim(uint32_t slot, uint32_t d, uint32_t handle, uint64_t index, unsigned order) noexcept {
+        slot_meta& s = slots_[slot];
+        chain_unlink(slot); // an index entry a take-back left behind
+        s.inode = handle;
+        s.set_index(index);
+        s.set_order(order);
+        s.set_head(false);
+        s.set_state(slot_state::pending);
+        s.link = none;
+        s.store_copiers(1);
+        inodes_.ref(handle);
+        --donors_[d].free;
+        ++donors_[d].holding;
+    }
+
+    // The donor pages of slots.
+    void* page_address(uint32_t slot) noexcept {
+        return memory_.address(slot, donors_.pfn_of(slot));
+    }
+
+    // ---- steps of the frontend operations ---------------------------------------------------
+
+    static errc check_folio(const page_key& key, unsigned order) noexcept {
+        if (order > max_order)
+            return errc::order_too_large;
+        if (!is_aligned(key.index, uint64_t{1} << order))
+            return errc::folio_unaligned;
+        if (key.index > max_page_index - ((uint64_t{1} << order) - 1))
+            return errc::index_too_large;
+        return errc::ok;
+    }
+
+    // The live handle of the store's inode, created if needed, with one reference held for the
+    // store's duration (so that a concurrent invalidate cannot free it under the store). When
+    // the table is full, reclaims invalidated pages and evicts until a handle frees up.
+    uint32_t acquire_inode(const page_key& key) noexcept {
+        for (unsigned attempt = 0; attempt < 256; ++attempt) {
+            uint32_t handle = live_handle(key.fs, key.inode);
+            if (handle == none && !inodes_.full())
+                handle = inodes_.create(static_cast<uint16_t>(key.fs), key.inode,
+                                        fs_generation(static_cast<uint16_t>(key.fs)));
+            if (handle != none) {
+                inodes_.ref(handle);
+                return handle;
+            }
+            sweep(64);
+            if (inodes_.full() && !evict_one())
+                return none;
+        }
+        return none;
+    }
+
+    // A claimed slot the store gives up: free again, unless a donor took it meanwhile.
+    void release_pending(uint32_t slot) noexcept {
+        slot_meta& s = slots_[slot];
+        s.store_copiers(0);
+        if (s.state() == slot_state::pending)
+            finish_release(slot);
+    }
+
+    // Drops the cached pages of (key.index, 2^order); returns how many there were.
+    uint32_t invalidate_range_locked(const page_key& key, unsigned order) noexcept {
+        const uint32_t handle = live_handle(key.fs, key.inode);
+        if (handle == none)
+            return 0;
+        uint32_t dropped = 0;
+        for (uint64_t i = 0; i < (uint64_t{1} << order); ++i) {
+            const uint32_t slot = chain_find(handle, key.index + i);
+            if (slot != none) {
+                drop_page(slot);
+                ++dropped;
+            }
+        }
+        return dropped;
+    }
+
+    void invalidate_fs_locked(fs_id fs) noexcept {
+        fs_entry& entry = filesystems_[fs];
+        cached_ -= entry.cached;
+        stale_ += entry.cached;
+        stats_.record(pool_event::invalidated, entry.cached);
+        entry.cached = 0;
+        ++entry.generation;
+    }
+
+    // Makes the stored pages visible, replacing every cached page of the folio's range.
+    // Pages a donor took back during the copy are lost; under drop_whole_folio so is the rest.
+    void publish(const page_key& key, unsigned order, const uint32_t* slots, uint32_t pages,
+                 uint32_t handle) noexcept {
+        bool lost = false;
+        for (uint32_t i = 0; i < pages; ++i) {
+            slots_[slots[i]].store_copiers(0);
+            lost = lost || slots_[slots[i]].state() != slot_state::pending;
+        }
+        invalidate_range_locked(key, order); // replaced, not counted as invalidated
+        const bool keep = handle_live(handle) && !(drop_whole && lost);
+        uint32_t head = none;
+        uint32_t tail = none;
+        uint32_t stored = 0;
+        for (uint32_t i = 0; i < pages; ++i) {
+            const uint32_t slot = slots[i];
+            slot_meta& s = slots_[slot];
+            if (s.state() != slot_state::pending)
+                continue;
+            if (!keep) {
+                finish_release(slot);
+                continue;
+            }
+            s.set_state(slot_state::cached);
+            chain_insert(slot);
+            if (head == none) {
+                head = slot;
+                s.set_head(true);
+            } else {
+                slots_[tail].link = slot;
+            }
+            tail = slot;
+            ++inodes_[handle].cached;
+            ++filesystems_[key.fs].cached;
+            ++donors_[donors_.donor_of(slot)].cached;
+            ++cached_;
+            ++stored;
+        }
+        if (head != none) {
+            slots_[tail].link = head; // close the ring
+            eviction_.on_insert(head, slots_[head].folio_key());
+        }
+        stats_.record(pool_event::stored, stored);
+        stats_.record(pool_event::skipped, pages - stored);
+        inodes_.unref(handle); // the store's own reference
+    }
+
+    // Marks the cached pages of a restore as being copied; `found[i]` is the slot of page i
+    // or none. Exclusive mode takes them out of the pool now.
+    void begin_restore(const page_key& key, uint32_t pages, uint32_t* found) noexcept {
+        for (uint32_t i = 0; i < pages; ++i)
+            found[i] = none;
+        const uint32_t handle = live_handle(key.fs, key.inode);
+        if (handle == none)
+            return;
+        uint32_t previous = none;
+        uint32_t hit_head = none;
+        for (uint32_t i = 0; i < pages; ++i) {
+            const uint32_t slot = chain_find(handle, key.index + i);
+            if (slot == none || slots_[slot].copiers == 0xFF) {
+                previous = none;
+                continue;
+            }
+            found[i] = slot;
+            slots_[slot].store_copiers(static_cast<uint8_t>(slots_[slot].copiers + 1));
+            if constexpr (exclusive) {
+                drop_page(slot); // draining until the copy leaves
+            } else {
+                // Pages of one folio follow each other in its ring: find the head once.
+                const bool same_folio = previous != none && slots_[previous].link == slot;
+                const uint32_t head = same_folio ? hit_head : head_of(slot);
+                if (head != hit_head)
+                    eviction_.on_hit(head);
+                hit_head = head;
+            }
+            previous = slot;
+        }
+    }
+
+    // Ends the copies begun by begin_restore(): a page counts as restored only if it stayed in
+    // the pool, untouched, for the whole copy.
+    template <class Bitmap>
+    Bitmap finish_restore(uint32_t pages, const uint32_t* found) noexcept {
+        Bitmap filled;
+        for (uint32_t i = 0; i < pages; ++i) {
+            const uint32_t slot = found[i];
+            if (slot == none)
+                continue;
+            slot_meta& s = slots_[slot];
+            const uint8_t copiers = static_cast<uint8_t>(s.copiers - 1);
+            s.store_copiers(copiers);
+            const slot_state expected = exclusive ? slot_state::draining : slot_state::cached;
+            if (s.state() == expected)
+                filled.set(i);
+            if (s.state() == slot_state::draining && copiers == 0)
+                finish_release(slot);
+        }
+        const uint32_t restored = filled.count();
+        stats_.record(pool_event::restored, restored);
+        stats_.record(pool_event::missed, pages - restored);
+        return filled;
+    }
+
+    // ---- steps of the backend operations ----------------------------------------------------
+
+    errc donate_locked(uint32_t donor, pfn_t pfn) noexcept {
+        if (donor >= donors_.count())
+            return errc::unknown_donor;
+        const uint32_t slot = donors_.slot_of(donor, pfn);
+        if (slot == none)
+            return errc::not_donor_page;
+        slot_meta& s = slots_[slot];
+        if (s.state() != slot_state::donor_owned)
+            return errc::already_donated;
+        if (s.load_copiers() != 0)
+            return errc::page_busy;
+        s.set_state(slot_state::free);
+        ++donors_[donor].donated;
+        ++donors_[donor].free;
+        slot_view view(*this);
+        placement_.release(view, donor, slot);
+        return errc::ok;
+    }
+
+    // Takes a page out of the pool under the lock; the caller then waits for copies to leave.
+    // Index chains are left alone (their stale entries are unlinked by later lookups), so the
+    // work here is O(2^max_order) whatever the pool size.
+    errc take_locked(uint32_t donor, pfn_t pfn, uint32_t* slot_out) noexcept {
+        if (donor >= donors_.count())
+            return errc::unknown_donor;
+        const uint32_t slot = donors_.slot_of(donor, pfn);
+        if (slot == none)
+            return errc::not_donor_page;
+        slot_meta& s = slots_[slot];
+        donor_entry& entry = donors_[donor];
+        switch (s.state()) {
+        case slot_state::donor_owned:
+            return errc::not_donated;
+        case slot_state::free: {
+            slot_view view(*this);
+            placement_.withdraw(view, donor, slot);
+            --entry.free;
+            break;
+        }
+        case slot_state::pending: // a store is copying into it: its publish will see this
+            stats_.record(pool_event::recalled, 1);
+            stats_.record_donor_recall(donor, 1);
+            inodes_.unref(s.inode);
+            --entry.holding;
+            break;
+        case slot_state::draining: // dropped already; its copy is still leaving
+            inodes_.unref(s.inode);
+            --entry.holding;
+            break;
+        case slot_state::cached:
+            take_cached(donor, slot);
+            break;
+        }
+        s.set_state(slot_state::donor_owned);
+        --entry.donated;
+        *slot_out = slot;
+        return errc::ok;
+    }
+
+    void take_cached(uint32_t donor, uint32_t slot) noexcept {
+        slot_meta& s = slots_[slot];
+        stats_.record(pool_event::recalled, 1);
+        stats_.record_donor_recall(donor, 1);
+        if (drop_whole && s.link != slot) {
+            const uint32_t head = head_of(slot);
+            eviction_.on_remove(head);
+            uint32_t collateral = 0;
+            uint32_t at = head;
+            do {
+                const uint32_t next = slots_[at].link;
+                slots_[at].link = none;
+                slots_[at].set_head(false);
+                if (at != slot) {
+                    uncount_cached(at);
+                    release_slot(at); // stays in its index chain as a stale entry
+                    ++collateral;
+                }
+                at = next;
+            } while (at != head);
+            stats_.record(pool_event::collateral_dropped, collateral);
+        } else {
+            ring_remove(slot);
+        }
+        uncount_cached(slot);
+        inodes_.unref(s.inode);
+        --donors_[donor].holding;
+    }
+
+    // ---- data -----------------------------------------------------------------------------
+
+    mutable lock_type lock_;
+    pool_geometry geometry_{};
+    uint64_t page_bytes_ = 0;
+    slot_meta* slots_ = nullptr;
+    uint32_t* buckets_ = nullptr;
+    uint32_t bucket_mask_ = 0;
+    eviction_type eviction_{};
+    placement_type placement_{};
+    admission_type admission_{};
+    donor_choice_type donor_choice_{};
+    page_memory_type memory_{};
+    stats_type stats_{};
+    inode_table inodes_;
+    fs_entry* filesystems_ = nullptr;
+    donor_table<max_donors> donors_;
+    uint64_t cached_ = 0; // restorable pages
+    uint64_t stale_ = 0;  // pages of invalidated inodes or filesystems not yet reclaimed
+    uint32_t sweep_hand_ = 0;
+};
+
+} // namespace tagcache

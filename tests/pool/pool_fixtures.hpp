@@ -1,0 +1,92 @@
+// Configurations and helpers shared by the pool tests.
+#pragma once
+
+#include <tagcache/core.hpp>
+#include <tagcache/model/model.hpp>
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+namespace tagcache::test {
+
+// Policy combinations the typed tests run over. Each differs from the default in several
+// policies at once, so that every policy is exercised with data checks.
+struct data_config : default_pool_config {
+    using page_memory = model::arena_page_memory;
+};
+struct split_exclusive_config : default_pool_config {
+    using page_memory = model::arena_page_memory;
+    using partial_take = split_folio;
+    using restore_mode = exclusive_restore;
+    using placement = block_aligned_placement;
+    using donor_choice = proportional_donors;
+};
+struct workingset_spinlock_config : default_pool_config {
+    using page_memory = model::arena_page_memory;
+    using lock = ticket_spinlock;
+    using admission = admit_workingset_only;
+    using placement = block_aligned_placement;
+    using partial_take = split_folio;
+};
+struct drop_exclusive_config : default_pool_config {
+    using page_memory = model::arena_page_memory;
+    using restore_mode = exclusive_restore;
+    using donor_choice = proportional_donors;
+    using stats = no_stats;
+};
+struct metadata_only_config : default_pool_config {}; // no page memory: nothing copied
+
+inline constexpr uint64_t test_page_bytes = 4096;
+
+// Fills a page with a pattern derived from (key, version), and checks it.
+inline void stamp_page(unsigned char* page, const page_key& key, uint64_t version) {
+    uint64_t state = (key.fs * 0x9E3779B97F4A7C15ull) ^ (key.inode << 20) ^ (key.index << 1) ^
+                     (version * 0xD1B54A32D192ED03ull) ^ 0x1234567;
+    for (uint64_t word = 0; word < test_page_bytes / 8; ++word) {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        std::memcpy(page + word * 8, &state, 8);
+    }
+    const uint64_t header[4] = {key.fs, key.inode, key.index, version};
+    std::memcpy(page, header, sizeof header);
+}
+inline bool page_matches(const unsigned char* page, const page_key& key, uint64_t version) {
+    unsigned char expected[test_page_bytes];
+    stamp_page(expected, key, version);
+    return std::memcmp(page, expected, test_page_bytes) == 0;
+}
+
+// A pool over donors of equal size with blocks of `block_pages`, all pages donated.
+template <class Config>
+struct pool_with_donors {
+    std::unique_ptr<model::owned_pool<Config>> pool;
+    std::vector<uint32_t> donors;
+    std::vector<pfn_range> ranges; // donor i owns ranges[i]
+
+    pool_with_donors(uint32_t donor_count, uint32_t pages_per_donor, uint32_t block_pages = 4,
+                     uint32_t inodes = 0, bool donate_all = true) {
+        pool_geometry geometry;
+        geometry.slots = donor_count * pages_per_donor;
+        geometry.inodes = inodes;
+        geometry.max_block_pages = block_pages;
+        pool = std::make_unique<model::owned_pool<Config>>(geometry);
+        for (uint32_t d = 0; d < donor_count; ++d) {
+            // Donor pfns far apart, so that other donors' pfns are never theirs.
+            const pfn_range range{0x10'0000 + pfn_t{d} * 0x10'0000, pages_per_donor};
+            ranges.push_back(range);
+            const char name[] = {'d', static_cast<char>('0' + d), 0};
+            donors.push_back((*pool)->register_donor(name, span<const pfn_range>(&range, 1),
+                                                     block_pages)
+                                 .value());
+            if (donate_all)
+                (*pool)->donate_range(donors.back(), range);
+        }
+    }
+    cleancache_pool<Config>& operator*() const { return **pool; }
+    cleancache_pool<Config>* operator->() const { return pool->get(); }
+};
+
+} // namespace tagcache::test
