@@ -86,7 +86,8 @@ int exercise_pool(void* buffer, size_t bytes, uint64_t first_pfn, void* data,
         return static_cast<int>(created.error());
     Pool& pool = **created;
     const tagcache::pfn_range range{first_pfn, 64};
-    const auto donor = pool.register_donor("tags", tagcache::span<const tagcache::pfn_range>(&range, 1), 4);
+    const auto donor =
+        pool.register_donor("tags", tagcache::span<const tagcache::pfn_range>(&range, 1), 4);
     if (!donor)
         return static_cast<int>(donor.error());
     pool.donate_range(*donor, range);

@@ -1,7 +1,8 @@
 // Randomized differential test of the pool against reference_cleancache: stores, restores,
 // invalidations (folio, inode, filesystem), donations and take-backs, orders 0-4, with page
 // contents stamped with key and version. Zero divergences allowed; the seed is printed on
-// failure. TAGCACHE_DIFFERENTIAL_OPS scales the run (default 200000 operations per seed).
+// failure. TAGCACHE_DIFFERENTIAL_OPS scales the run (default 120000 operations per seed: 1.2
+// million in all).
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -21,7 +22,7 @@ namespace {
 uint64_t operations_per_seed() {
     if (const char* text = std::getenv("TAGCACHE_DIFFERENTIAL_OPS"))
         return std::strtoull(text, nullptr, 10);
-    return 200'000;
+    return 120'000;
 }
 
 template <class Config>
@@ -33,7 +34,8 @@ public:
     static constexpr uint32_t pages_per_donor = 192;
 
     explicit differential_run(uint64_t seed)
-        : random_(seed), pool_(donor_count, pages_per_donor, 4, 24, false) {
+        : random_(seed)
+        , pool_(donor_count, pages_per_donor, 4, 24, false) {
         for (uint32_t d = 0; d < donor_count; ++d) {
             donated_.emplace_back();
             // Start with about two thirds of each donor's pages donated.
@@ -142,12 +144,10 @@ private:
         const page_key key = random_key(0);
         const uint64_t count = 1 + random_() % 8;
         std::vector<unsigned char> pages(count * test_page_bytes);
-        const auto restored = pool_->restore_run(key.fs, key.inode, key.index, count,
-                                                 [&](uint64_t index) noexcept {
-                                                     return static_cast<void*>(
-                                                         pages.data() +
-                                                         (index - key.index) * test_page_bytes);
-                                                 });
+        const auto restored =
+            pool_->restore_run(key.fs, key.inode, key.index, count, [&](uint64_t index) noexcept {
+                return static_cast<void*>(pages.data() + (index - key.index) * test_page_bytes);
+            });
         REQUIRE(restored.has_value());
         REQUIRE(*restored <= count);
         for (uint64_t i = 0; i < *restored; ++i)
@@ -251,10 +251,12 @@ private:
             REQUIRE(pool_->donor_info(d)->size == donated_[d].size());
     }
 
-    static page_key page(const page_key& key, uint32_t i) { return {key.fs, key.inode, key.index + i}; }
+    static page_key page(const page_key& key, uint32_t i) {
+        return {key.fs, key.inode, key.index + i};
+    }
     static std::string describe(const page_key& key, unsigned order) {
-        return "fs " + std::to_string(key.fs) + " inode " + std::to_string(key.inode) +
-               " index " + std::to_string(key.index) + " order " + std::to_string(order);
+        return "fs " + std::to_string(key.fs) + " inode " + std::to_string(key.inode) + " index " +
+               std::to_string(key.index) + " order " + std::to_string(order);
     }
 
     std::mt19937_64 random_;
@@ -271,9 +273,9 @@ private:
 
 } // namespace
 
-TEMPLATE_TEST_CASE("the pool never diverges from the reference cleancache",
-                   "[pool][differential]", data_config, split_exclusive_config,
-                   workingset_spinlock_config, drop_exclusive_config, metadata_only_config) {
+TEMPLATE_TEST_CASE("the pool never diverges from the reference cleancache", "[pool][differential]",
+                   data_config, split_exclusive_config, workingset_spinlock_config,
+                   drop_exclusive_config, metadata_only_config) {
     const uint64_t seed = GENERATE(0x7A6C1ull, 0xC0FFEEull);
     CAPTURE(seed);
     differential_run<TestType> run(seed);

@@ -78,9 +78,10 @@ struct pool_with_donors {
             const pfn_range range{0x10'0000 + pfn_t{d} * 0x10'0000, pages_per_donor};
             ranges.push_back(range);
             const char name[] = {'d', static_cast<char>('0' + d), 0};
-            donors.push_back((*pool)->register_donor(name, span<const pfn_range>(&range, 1),
-                                                     block_pages)
-                                 .value());
+            donors.push_back(
+                (*pool)
+                    ->register_donor(name, span<const pfn_range>(&range, 1), block_pages)
+                    .value());
             if (donate_all)
                 (*pool)->donate_range(donors.back(), range);
         }

@@ -21,7 +21,9 @@ public:
         bool dropped = false; // the pool missed it once: it must miss until a new store
     };
 
-    void store(const page_key& key, uint64_t version) { pages_[tuple(key)] = entry{version, false}; }
+    void store(const page_key& key, uint64_t version) {
+        pages_[tuple(key)] = entry{version, false};
+    }
     void erase(const page_key& key) { pages_.erase(tuple(key)); }
     void erase_inode(fs_id fs, uint64_t inode) {
         auto first = pages_.lower_bound({fs, inode, 0});

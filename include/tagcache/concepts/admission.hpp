@@ -9,7 +9,8 @@ namespace tagcache {
 // kernel's PG_workingset); the 2025 cleancache admits only such folios.
 template <class A>
 concept admission_policy = requires(const A& policy, bool workingset) {
-    { policy.admit(workingset) } noexcept -> convertible_to<bool>;
+    { policy.admit(workingset) }
+    noexcept->convertible_to<bool>;
 };
 
 } // namespace tagcache

@@ -21,7 +21,8 @@ struct donor_load {
 template <class P>
 concept donor_choice_policy = requires(P& policy, const donor_load* loads, uint32_t count,
                                        uint32_t pages) {
-    { policy.choose(loads, count, pages) } noexcept -> convertible_to<uint32_t>;
+    { policy.choose(loads, count, pages) }
+    noexcept->convertible_to<uint32_t>;
 };
 
 } // namespace tagcache

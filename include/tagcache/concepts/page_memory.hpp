@@ -14,7 +14,8 @@ namespace tagcache {
 template <class M>
 concept page_memory_policy = requires(M& memory, uint32_t slot, pfn_t pfn) {
     { M::holds_data } -> convertible_to<bool>;
-    { memory.address(slot, pfn) } noexcept -> convertible_to<void*>;
+    { memory.address(slot, pfn) }
+    noexcept->convertible_to<void*>;
 };
 
 } // namespace tagcache

@@ -16,15 +16,24 @@ namespace tagcache {
 template <class V>
 concept free_slot_view = requires(V& view, const V& const_view, uint32_t slot, uint32_t donor,
                                   bool flag) {
-    { const_view.is_free(slot) } noexcept -> convertible_to<bool>;
-    { const_view.free_link(slot) } noexcept -> convertible_to<uint32_t>;
-    { view.set_free_link(slot, slot) } noexcept;
-    { const_view.listed(slot) } noexcept -> convertible_to<bool>;
-    { view.set_listed(slot, flag) } noexcept;
-    { const_view.donor_count() } noexcept -> convertible_to<uint32_t>;
-    { const_view.first_slot(donor) } noexcept -> convertible_to<uint32_t>;
-    { const_view.slot_count(donor) } noexcept -> convertible_to<uint32_t>;
-    { const_view.block_pages(donor) } noexcept -> convertible_to<uint32_t>;
+    { const_view.is_free(slot) }
+    noexcept->convertible_to<bool>;
+    { const_view.free_link(slot) }
+    noexcept->convertible_to<uint32_t>;
+    { view.set_free_link(slot, slot) }
+    noexcept;
+    { const_view.listed(slot) }
+    noexcept->convertible_to<bool>;
+    { view.set_listed(slot, flag) }
+    noexcept;
+    { const_view.donor_count() }
+    noexcept->convertible_to<uint32_t>;
+    { const_view.first_slot(donor) }
+    noexcept->convertible_to<uint32_t>;
+    { const_view.slot_count(donor) }
+    noexcept->convertible_to<uint32_t>;
+    { const_view.block_pages(donor) }
+    noexcept->convertible_to<uint32_t>;
 };
 
 // A placement policy owns the free-slot structures of every donor:
@@ -38,12 +47,17 @@ template <class P, class V>
 concept placement_policy = free_slot_view<V> &&
     requires(P& policy, V& view, uint32_t donor, uint32_t slot, uint32_t pages, uint32_t* out,
              void* storage) {
-        { P::name } -> convertible_to<const char*>;
-        { P::storage_bytes(uint32_t{}, uint32_t{}, uint32_t{}) } noexcept -> same_as<size_t>;
-        { policy.attach(storage, uint32_t{}, uint32_t{}, uint32_t{}) } noexcept;
-        { policy.release(view, donor, slot) } noexcept;
-        { policy.withdraw(view, donor, slot) } noexcept;
-        { policy.place(view, donor, pages, out) } noexcept -> convertible_to<uint32_t>;
-    };
+    { P::name } -> convertible_to<const char*>;
+    { P::storage_bytes(uint32_t{}, uint32_t{}, uint32_t{}) }
+    noexcept->same_as<size_t>;
+    { policy.attach(storage, uint32_t{}, uint32_t{}, uint32_t{}) }
+    noexcept;
+    { policy.release(view, donor, slot) }
+    noexcept;
+    { policy.withdraw(view, donor, slot) }
+    noexcept;
+    { policy.place(view, donor, pages, out) }
+    noexcept->convertible_to<uint32_t>;
+};
 
 } // namespace tagcache

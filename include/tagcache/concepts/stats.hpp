@@ -25,10 +25,14 @@ inline constexpr unsigned pool_event_count = 8;
 template <class S>
 concept stats_policy = requires(S& stats, const S& const_stats, pool_event event, uint64_t pages,
                                 uint32_t donor) {
-    { stats.record(event, pages) } noexcept;
-    { stats.record_donor_recall(donor, pages) } noexcept;
-    { const_stats.count(event) } noexcept -> convertible_to<uint64_t>;
-    { const_stats.donor_recalled(donor) } noexcept -> convertible_to<uint64_t>;
+    { stats.record(event, pages) }
+    noexcept;
+    { stats.record_donor_recall(donor, pages) }
+    noexcept;
+    { const_stats.count(event) }
+    noexcept->convertible_to<uint64_t>;
+    { const_stats.donor_recalled(donor) }
+    noexcept->convertible_to<uint64_t>;
     { S::enabled } -> convertible_to<bool>;
 };
 

@@ -16,8 +16,8 @@ class page_arena {
 public:
     page_arena() = default;
     page_arena(std::size_t pages, std::size_t page_bytes)
-        : bytes_(pages * page_bytes),
-          memory_(static_cast<unsigned char*>(std::aligned_alloc(4096, round_up(bytes_)))) {
+        : bytes_(pages * page_bytes)
+        , memory_(static_cast<unsigned char*>(std::aligned_alloc(4096, round_up(bytes_)))) {
         if (memory_ == nullptr && bytes_ != 0)
             throw std::bad_alloc();
     }
@@ -40,7 +40,8 @@ public:
     static constexpr bool holds_data = true;
     arena_page_memory() = default;
     arena_page_memory(unsigned char* base, std::size_t page_bytes) noexcept
-        : base_(base), page_bytes_(page_bytes) {}
+        : base_(base)
+        , page_bytes_(page_bytes) {}
     void* address(uint32_t slot, pfn_t) const noexcept { return base_ + slot * page_bytes_; }
 
 private:

@@ -23,7 +23,8 @@ public:
     // For page memory other than the arena, pass the policy object (mapped_page_memory).
     explicit owned_pool(const pool_geometry& geometry, page_memory_type memory = {}) {
         const std::size_t bytes = pool_type::required_bytes(geometry);
-        metadata_.reset(static_cast<unsigned char*>(std::aligned_alloc(64, (bytes + 63) & ~std::size_t{63})));
+        metadata_.reset(
+            static_cast<unsigned char*>(std::aligned_alloc(64, (bytes + 63) & ~std::size_t{63})));
         if (!metadata_)
             throw std::bad_alloc();
         if constexpr (std::is_same_v<page_memory_type, arena_page_memory>) {
@@ -48,7 +49,9 @@ public:
     pool_type& operator*() const noexcept { return *pool_; }
     pool_type* operator->() const noexcept { return pool_; }
     pool_type* get() const noexcept { return pool_; }
-    std::size_t metadata_bytes() const noexcept { return pool_type::required_bytes(pool_->geometry()); }
+    std::size_t metadata_bytes() const noexcept {
+        return pool_type::required_bytes(pool_->geometry());
+    }
 
 private:
     struct free_deleter {

@@ -44,7 +44,9 @@ struct proportional_donors {
 
 private:
     // Page counts fit in 32 bits (slots are numbered by uint32_t), so products fit in 64.
-    static constexpr uint64_t clamp32(uint64_t x) noexcept { return x > 0xFFFF'FFFFu ? 0xFFFF'FFFFu : x; }
+    static constexpr uint64_t clamp32(uint64_t x) noexcept {
+        return x > 0xFFFF'FFFFu ? 0xFFFF'FFFFu : x;
+    }
     static constexpr uint64_t weight(const donor_load& load) noexcept {
         return clamp32(load.quota != 0 ? load.quota : load.free + load.cached);
     }

@@ -10,7 +10,7 @@
 namespace tagcache {
 
 struct list_links {
-    static constexpr uint32_t end = 0xFFFF'FFFFu;       // no neighbour
+    static constexpr uint32_t end = 0xFFFF'FFFFu;      // no neighbour
     static constexpr uint32_t unlisted = 0xFFFF'FFFEu; // marks a node in no list
     uint32_t prev = unlisted;
     uint32_t next = unlisted;

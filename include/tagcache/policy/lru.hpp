@@ -14,7 +14,9 @@ class lru_eviction {
 public:
     static constexpr const char* name = "lru";
     static constexpr size_t bytes_per_slot = sizeof(list_links);
-    static constexpr size_t storage_bytes(uint32_t slots) noexcept { return slots * bytes_per_slot; }
+    static constexpr size_t storage_bytes(uint32_t slots) noexcept {
+        return slots * bytes_per_slot;
+    }
 
     void attach(void* storage, uint32_t slots) noexcept {
         links_ = static_cast<list_links*>(storage);
@@ -27,9 +29,7 @@ public:
     void on_hit(uint32_t folio) noexcept { list_.move_to_front(links_, folio); }
     void on_remove(uint32_t folio) noexcept { list_.remove(links_, folio); }
     void on_move(uint32_t from, uint32_t to) noexcept { list_.replace(links_, from, to); }
-    uint32_t select_victim(uint32_t&) noexcept {
-        return list_.empty() ? no_folio : list_.back();
-    }
+    uint32_t select_victim(uint32_t&) noexcept { return list_.empty() ? no_folio : list_.back(); }
     void on_evict(uint32_t folio, uint64_t) noexcept { list_.remove(links_, folio); }
 
     uint32_t size() const noexcept { return list_.size(); }

@@ -21,7 +21,8 @@ public:
 
     constexpr mapped_page_memory() noexcept = default;
     constexpr mapped_page_memory(map_function map, void* context) noexcept
-        : map_(map), context_(context) {}
+        : map_(map)
+        , context_(context) {}
 
     void* address(uint32_t, pfn_t pfn) const noexcept { return map_(context_, pfn); }
 

@@ -88,7 +88,8 @@ public:
     template <free_slot_view V>
     void withdraw(V& view, uint32_t donor, uint32_t slot) noexcept {
         const uint32_t block = block_of(view, donor, slot);
-        TAGCACHE_DEBUG_ASSERT(blocks_[block].free > 0, "withdrawing from a block with no free slot");
+        TAGCACHE_DEBUG_ASSERT(blocks_[block].free > 0,
+                              "withdrawing from a block with no free slot");
         move(donor, block, blocks_[block].free - 1);
     }
 

@@ -10,7 +10,7 @@
 // folio copy plus one critical section per CPU queued on the (FIFO) lock.
 #pragma once
 
-#include "pool_state.hpp"
+#include "pool_steps.hpp"
 
 namespace tagcache {
 
@@ -32,8 +32,8 @@ struct donor_stats {
 };
 
 template <class Config = default_pool_config>
-class cleancache_pool : private pool_state<Config> {
-    using base = pool_state<Config>;
+class cleancache_pool : private pool_steps<Config> {
+    using base = pool_steps<Config>;
     using base::none;
     using typename base::layout;
 
@@ -147,7 +147,8 @@ public:
             if (source != nullptr)
                 for (uint32_t i = 0; i < pages; ++i)
                     __builtin_memcpy(this->page_address(slots[i]),
-                                     static_cast<const unsigned char*>(source) + i * this->page_bytes_,
+                                     static_cast<const unsigned char*>(source) +
+                                         i * this->page_bytes_,
                                      this->page_bytes_);
         }
         lock_guard guard(this->lock_);
@@ -252,7 +253,7 @@ public:
         }
     }
 
-// ---- backend: donors -------------------------------------------------------------------
+    // ---- backend: donors -------------------------------------------------------------------
 
     // Registers a donor: its pfn ranges (each a whole number of blocks) get pool slots now,
     // all donor-owned until donated. `block_pages`: the donor's block size in pages (a
@@ -357,8 +358,7 @@ public:
         if (donor >= this->donors_.count())
             return errc::unknown_donor;
         const donor_entry& e = this->donors_[donor];
-        return donor_stats{e.name, e.donated, e.cached, e.free,
-                           this->stats_.donor_recalled(donor)};
+        return donor_stats{e.name, e.donated, e.cached, e.free, this->stats_.donor_recalled(donor)};
     }
 
     // Checks DESIGN.md invariants 1-4 over the whole pool (O(pool size); for tests). Returns
@@ -368,5 +368,14 @@ public:
 private:
     cleancache_pool() noexcept = default;
 };
+
+// DESIGN.md: at most 32 bytes of metadata per 4 KiB slot, index included, for the default
+// configuration. Per 16 slots: 16 slot records (20 bytes), 16 LRU link pairs (8), at most 8
+// index buckets (4), and one interned inode handle (28) with its half bucket (2).
+inline constexpr size_t default_pool_bytes_per_slot_x16 =
+    16 * (sizeof(slot_meta) + lru_eviction::bytes_per_slot) + 8 * sizeof(uint32_t) +
+    sizeof(inode_table::entry) + sizeof(uint32_t) / 2;
+static_assert(default_pool_bytes_per_slot_x16 <= 32 * 16,
+              "the default pool configuration must fit 32 bytes per slot");
 
 } // namespace tagcache

@@ -28,11 +28,11 @@ struct donor_entry {
     uint32_t block_pages = 1;
     uint32_t first_range = 0;
     uint32_t range_count = 0;
-    uint64_t quota = 0;    // pages it may have holding data at once; 0: no limit
-    uint32_t donated = 0;  // size: donated and not taken back
-    uint32_t free = 0;     // donated, holding nothing
-    uint32_t holding = 0;  // pending, cached or draining
-    uint32_t cached = 0;   // cached (restorable, or invalidated and not yet reclaimed)
+    uint64_t quota = 0;   // pages it may have holding data at once; 0: no limit
+    uint32_t donated = 0; // size: donated and not taken back
+    uint32_t free = 0;    // donated, holding nothing
+    uint32_t holding = 0; // pending, cached or draining
+    uint32_t cached = 0;  // cached (restorable, or invalidated and not yet reclaimed)
 };
 
 template <uint32_t MaxDonors>
@@ -79,7 +79,8 @@ public:
         const uint32_t donor = count_;
         donor_entry& entry = donors_[donor];
         entry = donor_entry{};
-        for (uint32_t i = 0; name != nullptr && name[i] != '\0' && i + 1 < donor_entry::name_capacity; ++i)
+        for (uint32_t i = 0;
+             name != nullptr && name[i] != '\0' && i + 1 < donor_entry::name_capacity; ++i)
             entry.name[i] = name[i];
         entry.first_slot = slots_used_;
         entry.slot_count = static_cast<uint32_t>(pages);

@@ -20,7 +20,7 @@ public:
 
     // 28 bytes: the inode number is two 32-bit halves so that nothing needs 8-byte alignment.
     struct entry {
-        uint32_t inode_low;     // inode number, low and high halves
+        uint32_t inode_low; // inode number, low and high halves
         uint32_t inode_high;
         uint32_t hash_next;     // next live entry in the bucket, or next free entry
         uint32_t refs;          // pool slots holding this handle (pending, cached, draining)
@@ -95,8 +95,14 @@ public:
         entry& e = entries_[handle];
         free_head_ = e.hash_next;
         uint32_t& head = buckets_[bucket(fs, inode)];
-        e = entry{static_cast<uint32_t>(inode), static_cast<uint32_t>(inode >> 32), head, 0, 0,
-                  generation, fs, 0};
+        e = entry{static_cast<uint32_t>(inode),
+                  static_cast<uint32_t>(inode >> 32),
+                  head,
+                  0,
+                  0,
+                  generation,
+                  fs,
+                  0};
         head = handle;
         ++in_use_;
         return handle;
@@ -128,8 +134,7 @@ public:
     template <class Generation>
     bool live(uint32_t handle, Generation&& generation_of) const noexcept {
         const entry& e = entries_[handle];
-        return e.fs != free_fs && !(e.flags & dead_flag) &&
-               e.fs_generation == generation_of(e.fs);
+        return e.fs != free_fs && !(e.flags & dead_flag) && e.fs_generation == generation_of(e.fs);
     }
 
     entry& operator[](uint32_t handle) noexcept { return entries_[handle]; }

@@ -25,12 +25,21 @@ const char* cleancache_pool<Config>::check_invariants() const noexcept {
             if (slots[slot].copiers != 0)
                 return "a copy is marked in flight while none runs";
             switch (slots[slot].state()) {
-            case slot_state::donor_owned: ++owned; break;
-            case slot_state::free: ++free; break;
-            case slot_state::cached: ++cached; break;
+            case slot_state::donor_owned:
+                ++owned;
+                break;
+            case slot_state::free:
+                ++free;
+                break;
+            case slot_state::cached:
+                ++cached;
+                break;
             case slot_state::pending:
-            case slot_state::draining: ++other; break;
-            default: return "slot in an unknown state";
+            case slot_state::draining:
+                ++other;
+                break;
+            default:
+                return "slot in an unknown state";
             }
         }
         if (other != 0)

@@ -20,14 +20,14 @@ enum class slot_state : uint8_t {
 // The folio a page belongs to is a ring through `link`; the folio is named, for the eviction
 // policy, by its head (the flag `head`). A free slot lends `link` to the placement policy.
 struct slot_meta {
-    uint32_t inode;      // interned inode handle (pending, cached, draining)
-    uint32_t index_low;  // page index, bits 0..31
-    uint8_t index_high;  // page index, bits 32..39
-    uint8_t bits;        // state (bits 0..2), folio order (bits 3..6), head (bit 7)
-    uint8_t flags;       // in_chain (bit 0), listed (bit 1)
-    uint8_t copiers;     // copies in flight; read without the lock by take-back
-    uint32_t hash_next;  // next slot in the index chain
-    uint32_t link;       // next page of the folio ring, or the placement policy's free link
+    uint32_t inode;     // interned inode handle (pending, cached, draining)
+    uint32_t index_low; // page index, bits 0..31
+    uint8_t index_high; // page index, bits 32..39
+    uint8_t bits;       // state (bits 0..2), folio order (bits 3..6), head (bit 7)
+    uint8_t flags;      // in_chain (bit 0), listed (bit 1)
+    uint8_t copiers;    // copies in flight; read without the lock by take-back
+    uint32_t hash_next; // next slot in the index chain
+    uint32_t link;      // next page of the folio ring, or the placement policy's free link
 
     static constexpr uint8_t state_mask = 0x07;
     static constexpr uint8_t order_shift = 3;
@@ -36,7 +36,9 @@ struct slot_meta {
     static constexpr uint8_t in_chain_bit = 0x01;
     static constexpr uint8_t listed_bit = 0x02;
 
-    constexpr slot_state state() const noexcept { return static_cast<slot_state>(bits & state_mask); }
+    constexpr slot_state state() const noexcept {
+        return static_cast<slot_state>(bits & state_mask);
+    }
     constexpr void set_state(slot_state s) noexcept {
         bits = static_cast<uint8_t>((bits & (0xFFu ^ state_mask)) | static_cast<unsigned>(s));
     }
