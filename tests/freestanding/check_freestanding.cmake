@@ -31,10 +31,15 @@ set(allowed memcpy memset memmove _GLOBAL_OFFSET_TABLE_)
 set(allowed_pattern "^tagcache_hook_")
 
 file(MAKE_DIRECTORY ${WORK_DIR})
+# -O0 keeps every call visible; -O2 -DNDEBUG is what a kernel build compiles.
 foreach(optimization -O0 -O2)
     set(object ${WORK_DIR}/freestanding${optimization}.o)
+    set(defines "")
+    if(optimization STREQUAL "-O2")
+        set(defines -DNDEBUG)
+    endif()
     execute_process(
-        COMMAND ${COMPILER} -std=c++20 ${optimization} -nostdinc -nostdinc++ -isystem
+        COMMAND ${COMPILER} -std=c++20 ${optimization} ${defines} -nostdinc -nostdinc++ -isystem
                 ${compiler_include} -ffreestanding -fno-exceptions -fno-rtti
                 -fno-threadsafe-statics -fno-stack-protector -Wall -Wextra -Werror
                 -I ${INCLUDE_DIR} -c ${SOURCE} -o ${object}

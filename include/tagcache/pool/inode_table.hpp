@@ -110,8 +110,7 @@ public:
 
     // invalidate_inode: the handle stops resolving now and is reused once unreferenced.
     void kill(uint32_t handle) noexcept {
-        entry& e = entries_[handle];
-        TAGCACHE_DEBUG_ASSERT(!(e.flags & dead_flag), "killing a dead inode handle");
+        TAGCACHE_DEBUG_ASSERT(!(entries_[handle].flags & dead_flag), "killing a dead inode handle");
         unlink(handle);
         bury(handle);
     }
