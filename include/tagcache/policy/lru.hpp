@@ -25,12 +25,14 @@ public:
         list_ = {};
     }
 
+    void before_insert(uint64_t) noexcept {}
     void on_insert(uint32_t folio, uint64_t) noexcept { list_.push_front(links_, folio); }
     void on_hit(uint32_t folio) noexcept { list_.move_to_front(links_, folio); }
     void on_remove(uint32_t folio) noexcept { list_.remove(links_, folio); }
     void on_move(uint32_t from, uint32_t to) noexcept { list_.replace(links_, from, to); }
     uint32_t select_victim(uint32_t&) noexcept { return list_.empty() ? no_folio : list_.back(); }
     void on_evict(uint32_t folio, uint64_t) noexcept { list_.remove(links_, folio); }
+    bool eviction_incomplete() const noexcept { return false; }
 
     uint32_t size() const noexcept { return list_.size(); }
     bool contains(uint32_t folio) const noexcept { return index_list::listed(links_, folio); }

@@ -4,7 +4,11 @@
 #pragma once
 
 #include "admission.hpp"
+#include "arc.hpp"
+#include "clock.hpp"
 #include "donor_choice.hpp"
+#include "fifo.hpp"
+#include "ghost_keys.hpp"
 #include "intrusive_list.hpp"
 #include "lock.hpp"
 #include "lru.hpp"
@@ -12,4 +16,6 @@
 #include "partial_take.hpp"
 #include "placement.hpp"
 #include "restore_mode.hpp"
+#include "s3fifo.hpp"
+#include "sieve.hpp"
 #include "stats.hpp"

@@ -131,8 +131,10 @@ public:
             }
             this->sweep(Config::sweep_batch);
             handle = this->acquire_inode(key);
-            if (handle != none)
+            if (handle != none) {
+                this->eviction_.before_insert((uint64_t{handle} << page_index_bits) | key.index);
                 claimed = this->claim_slots(pages, handle, key.index, order, slots);
+            }
             if (claimed < pages) {
                 for (uint32_t i = 0; i < claimed; ++i)
                     this->release_pending(slots[i]);

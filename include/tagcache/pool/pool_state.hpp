@@ -177,8 +177,19 @@ protected:
     bool fs_valid(fs_id fs) const noexcept {
         return fs < geometry_.filesystems && filesystems_[fs].active;
     }
+    // The live handle of (fs, inode), or none. The last one found is remembered: consecutive
+    // operations on one file (the common case) then skip the hash. The memo is checked against
+    // the entry itself, so a handle freed or reused since cannot be returned by mistake.
     uint32_t live_handle(fs_id fs, uint64_t inode) noexcept {
-        return inodes_.find(static_cast<uint16_t>(fs), inode, generation_lookup());
+        if (last_handle_ != none) {
+            const inode_table::entry& e = inodes_[last_handle_];
+            if (e.fs == fs && e.inode() == inode && handle_live(last_handle_))
+                return last_handle_;
+        }
+        const uint32_t handle = inodes_.find(static_cast<uint16_t>(fs), inode, generation_lookup());
+        if (handle != none)
+            last_handle_ = handle;
+        return handle;
     }
     bool handle_live(uint32_t handle) const noexcept {
         return inodes_.live(handle, generation_lookup());
@@ -295,6 +306,8 @@ protected:
 
     // Reclaims up to `budget` slots' worth of invalidated pages (lazy inode/fs invalidation).
     void sweep(uint32_t budget) noexcept {
+        if (stale_ == 0)
+            return; // nothing was invalidated lazily
         const uint32_t used = donors_.slots_used();
         for (uint32_t i = 0; i < budget && used != 0; ++i) {
             if (sweep_hand_ >= used)
@@ -342,6 +355,8 @@ protected:
             }
             if (!evict_one())
                 break;
+            while (eviction_.eviction_incomplete() && evict_one()) {
+            }
             if (++evictions % Config::evictions_per_hold == 0) {
                 lock_.unlock();
                 lock_.lock();
@@ -391,6 +406,7 @@ protected:
     uint64_t cached_ = 0; // restorable pages
     uint64_t stale_ = 0;  // pages of invalidated inodes or filesystems not yet reclaimed
     uint32_t sweep_hand_ = 0;
+    uint32_t last_handle_ = none; // memo of live_handle()
 };
 
 } // namespace tagcache

@@ -63,6 +63,7 @@ protected:
                                         fs_generation(static_cast<uint16_t>(key.fs)));
             if (handle != none) {
                 inodes_.ref(handle);
+                this->last_handle_ = handle;
                 return handle;
             }
             sweep(64);

@@ -1,0 +1,45 @@
+// FIFO eviction over folios: the oldest stored folio goes first; hits change nothing.
+// 8 bytes per slot. Freestanding.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../concepts/eviction.hpp"
+#include "intrusive_list.hpp"
+
+namespace tagcache {
+
+class fifo_eviction {
+public:
+    static constexpr const char* name = "fifo";
+    static constexpr size_t bytes_per_slot = sizeof(list_links);
+    static constexpr size_t storage_bytes(uint32_t slots) noexcept { return slots * bytes_per_slot; }
+
+    void attach(void* storage, uint32_t slots) noexcept {
+        links_ = static_cast<list_links*>(storage);
+        for (uint32_t i = 0; i < slots; ++i)
+            links_[i] = {};
+        list_ = {};
+    }
+
+    void before_insert(uint64_t) noexcept {}
+    void on_insert(uint32_t folio, uint64_t) noexcept { list_.push_front(links_, folio); }
+    void on_hit(uint32_t) noexcept {}
+    void on_remove(uint32_t folio) noexcept { list_.remove(links_, folio); }
+    void on_move(uint32_t from, uint32_t to) noexcept { list_.replace(links_, from, to); }
+    uint32_t select_victim(uint32_t&) noexcept { return list_.empty() ? no_folio : list_.back(); }
+    void on_evict(uint32_t folio, uint64_t) noexcept { list_.remove(links_, folio); }
+    bool eviction_incomplete() const noexcept { return false; }
+
+    uint32_t size() const noexcept { return list_.size(); }
+    bool contains(uint32_t folio) const noexcept { return index_list::listed(links_, folio); }
+
+private:
+    list_links* links_ = nullptr;
+    index_list list_;
+};
+
+static_assert(eviction_policy<fifo_eviction>);
+
+} // namespace tagcache
