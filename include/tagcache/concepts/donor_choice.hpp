@@ -7,12 +7,14 @@
 
 namespace tagcache {
 
-// What a donor choice policy sees of each donor: pages it can hold now, and its share.
+// What a donor choice policy sees of each donor: pages it can hold now, and its share. An
+// aggregate without default member initialisers: the pool fills one per donor on every
+// allocation, and zeroing the unused rest would cost more than choosing.
 struct donor_load {
-    uint64_t free = 0;   // donated pages not holding data
-    uint64_t cached = 0; // donated pages holding data (or being stored into)
-    uint64_t quota = 0;  // the donor's quota in pages (its weight); 0: no quota
-    bool usable = false; // registered, with free pages and room under its quota
+    uint64_t free;   // donated pages not holding data
+    uint64_t cached; // donated pages holding data (or being stored into)
+    uint64_t quota;  // the donor's quota in pages (its weight); 0: no quota
+    bool usable;     // registered, with free pages and room under its quota
 };
 
 // `choose(loads, count, pages)` returns the index of the donor a folio of `pages` pages should

@@ -58,7 +58,9 @@ struct replay_result {
     uint64_t requests = 0;
     uint64_t hits = 0;
     double seconds = 0; // replay time, the trace already in memory
-    double hit_ratio() const noexcept { return requests == 0 ? 0.0 : double(hits) / double(requests); }
+    double hit_ratio() const noexcept {
+        return requests == 0 ? 0.0 : double(hits) / double(requests);
+    }
 };
 
 // Replays `requests` (block numbers) through a fresh demand_cache of `capacity` pages.
@@ -69,7 +71,8 @@ replay_result replay(std::span<const uint64_t> requests, uint32_t capacity) {
     const auto start = std::chrono::steady_clock::now();
     for (const uint64_t block : requests)
         result.hits += cache.access(block) ? 1 : 0;
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result.requests = requests.size();
     return result;
 }

@@ -30,12 +30,17 @@ public:
         r.raw_ = (numerator << 32) / denominator;
         return r;
     }
-    constexpr arc_fixed_target& operator+=(arc_fixed_target o) noexcept { raw_ += o.raw_; return *this; }
+    constexpr arc_fixed_target& operator+=(arc_fixed_target o) noexcept {
+        raw_ += o.raw_;
+        return *this;
+    }
     constexpr arc_fixed_target& operator-=(arc_fixed_target o) noexcept {
         raw_ = raw_ > o.raw_ ? raw_ - o.raw_ : 0;
         return *this;
     }
-    friend constexpr bool operator<(arc_fixed_target a, arc_fixed_target b) noexcept { return a.raw_ < b.raw_; }
+    friend constexpr bool operator<(arc_fixed_target a, arc_fixed_target b) noexcept {
+        return a.raw_ < b.raw_;
+    }
     friend constexpr bool operator==(arc_fixed_target a, arc_fixed_target b) noexcept = default;
 
 private:

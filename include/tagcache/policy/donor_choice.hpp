@@ -11,12 +11,13 @@ class round_robin_donors {
 public:
     static constexpr const char* name = "round-robin";
     uint32_t choose(const donor_load* loads, uint32_t count, uint32_t) noexcept {
+        uint32_t donor = next_ < count ? next_ : 0; // no division: this runs on every store
         for (uint32_t step = 0; step < count; ++step) {
-            const uint32_t donor = (next_ + step) % count;
             if (loads[donor].usable) {
-                next_ = (donor + 1) % count;
+                next_ = donor + 1 == count ? 0 : donor + 1;
                 return donor;
             }
+            donor = donor + 1 == count ? 0 : donor + 1;
         }
         return count;
     }

@@ -14,7 +14,9 @@ class fifo_eviction {
 public:
     static constexpr const char* name = "fifo";
     static constexpr size_t bytes_per_slot = sizeof(list_links);
-    static constexpr size_t storage_bytes(uint32_t slots) noexcept { return slots * bytes_per_slot; }
+    static constexpr size_t storage_bytes(uint32_t slots) noexcept {
+        return slots * bytes_per_slot;
+    }
 
     void attach(void* storage, uint32_t slots) noexcept {
         links_ = static_cast<list_links*>(storage);

@@ -79,8 +79,7 @@ public:
         if (small_.empty() && main_.empty())
             return no_folio;
         if (phase_ == phase::idle)
-            phase_ = small_.size() >= small_target_ || main_.empty() ? phase::small
-                                                                    : phase::main;
+            phase_ = small_.size() >= small_target_ || main_.empty() ? phase::small : phase::main;
         for (;;) {
             if (phase_ == phase::small) {
                 if (small_.empty()) { // every S folio was promoted: evict from M

@@ -17,7 +17,9 @@ class sieve_eviction {
 public:
     static constexpr const char* name = "sieve";
     static constexpr size_t bytes_per_slot = sizeof(list_links) + 1;
-    static constexpr size_t storage_bytes(uint32_t slots) noexcept { return slots * bytes_per_slot; }
+    static constexpr size_t storage_bytes(uint32_t slots) noexcept {
+        return slots * bytes_per_slot;
+    }
 
     void attach(void* storage, uint32_t slots) noexcept {
         links_ = static_cast<list_links*>(storage);

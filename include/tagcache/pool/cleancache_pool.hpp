@@ -154,7 +154,7 @@ public:
                                      this->page_bytes_);
         }
         lock_guard guard(this->lock_);
-        this->publish(key, order, slots, pages, handle);
+        this->publish(key, slots, pages, handle);
         return {};
     }
 

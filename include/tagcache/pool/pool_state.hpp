@@ -125,9 +125,13 @@ protected:
         return static_cast<uint32_t>(mix64(key, geometry_.hash_seed) >> 32) & bucket_mask_;
     }
 
-    void chain_insert(uint32_t slot) noexcept {
+    uint32_t& bucket_head(uint32_t handle, uint64_t index) noexcept {
+        return buckets_[bucket_of(handle, index)];
+    }
+
+    // Inserts a slot into the chain that starts at `head` (its bucket's).
+    void chain_insert(uint32_t& head, uint32_t slot) noexcept {
         slot_meta& s = slots_[slot];
-        uint32_t& head = buckets_[bucket_of(s.inode, s.index())];
         s.hash_next = head;
         s.set_in_chain(true);
         head = slot;
@@ -151,7 +155,10 @@ protected:
     // The cached slot of (handle, index), or none. Entries a take-back left behind (no longer
     // cached) are unlinked on the way. Expected O(1).
     uint32_t chain_find(uint32_t handle, uint64_t index) noexcept {
-        uint32_t* link = &buckets_[bucket_of(handle, index)];
+        return chain_find(bucket_head(handle, index), handle, index);
+    }
+    uint32_t chain_find(uint32_t& head, uint32_t handle, uint64_t index) noexcept {
+        uint32_t* link = &head;
         while (*link != none) {
             const uint32_t slot = *link;
             slot_meta& s = slots_[slot];
@@ -226,17 +233,17 @@ protected:
     }
 
     // The page no longer holds data: free, or draining while a copy is still in flight.
-    void release_slot(uint32_t slot) noexcept {
+    void release_slot(uint32_t slot, uint32_t d) noexcept {
         slot_meta& s = slots_[slot];
         if (s.copiers != 0) {
             s.set_state(slot_state::draining);
             return;
         }
-        finish_release(slot);
+        finish_release(slot, d);
     }
-    void finish_release(uint32_t slot) noexcept {
+    void finish_release(uint32_t slot) noexcept { finish_release(slot, donors_.donor_of(slot)); }
+    void finish_release(uint32_t slot, uint32_t d) noexcept {
         slot_meta& s = slots_[slot];
-        const uint32_t d = donors_.donor_of(slot);
         s.set_state(slot_state::free);
         inodes_.unref(s.inode);
         --donors_[d].holding;
@@ -246,12 +253,12 @@ protected:
     }
 
     // Accounting for a cached page leaving: restorable (live inode) or already invalidated.
-    void uncount_cached(uint32_t slot) noexcept {
+    void uncount_cached(uint32_t slot, uint32_t d) noexcept {
         slot_meta& s = slots_[slot];
         inode_table::entry& inode = inodes_[s.inode];
         --inode.cached;
-        --donors_[donors_.donor_of(slot)].cached;
-        if (handle_live(s.inode)) {
+        --donors_[d].cached;
+        if (stale_ == 0 || handle_live(s.inode)) { // no stale page at all: this one is live
             --filesystems_[inode.fs].cached;
             --cached_;
         } else {
@@ -261,10 +268,11 @@ protected:
 
     // A cached page leaves the pool (invalidated, replaced, evicted as part of its folio).
     void drop_page(uint32_t slot) noexcept {
+        const uint32_t d = donors_.donor_of(slot);
         ring_remove(slot);
         chain_unlink(slot);
-        uncount_cached(slot);
-        release_slot(slot);
+        uncount_cached(slot, d);
+        release_slot(slot, d);
     }
 
     // A whole folio leaves; returns its page count. `evicted`: the eviction policy chose it.
@@ -279,9 +287,10 @@ protected:
             const uint32_t next = slots_[at].link;
             slots_[at].link = none;
             slots_[at].set_head(false);
+            const uint32_t d = donors_.donor_of(at);
             chain_unlink(at);
-            uncount_cached(at);
-            release_slot(at);
+            uncount_cached(at, d);
+            release_slot(at, d);
             ++pages;
             at = next;
         } while (at != head);

@@ -108,19 +108,28 @@ protected:
 
     // Makes the stored pages visible, replacing every cached page of the folio's range.
     // Pages a donor took back during the copy are lost; under drop_whole_folio so is the rest.
-    void publish(const page_key& key, unsigned order, const uint32_t* slots, uint32_t pages,
+    void publish(const page_key& key, const uint32_t* slots, uint32_t pages,
                  uint32_t handle) noexcept {
         bool lost = false;
         for (uint32_t i = 0; i < pages; ++i) {
             slots_[slots[i]].store_copiers(0);
             lost = lost || slots_[slots[i]].state() != slot_state::pending;
         }
-        invalidate_range_locked(key, order); // replaced, not counted as invalidated
         const bool keep = handle_live(handle) && !(drop_whole && lost);
+        // Pages of the range cached under the live handle are replaced (not counted as
+        // invalidated); a dead handle has none that a restore could find.
+        const uint32_t live = live_handle(key.fs, key.inode);
         uint32_t head = none;
         uint32_t tail = none;
         uint32_t stored = 0;
         for (uint32_t i = 0; i < pages; ++i) {
+            uint32_t& bucket = this->bucket_head(handle, key.index + i);
+            if (live != none) {
+                const uint32_t old = live == handle ? this->chain_find(bucket, live, key.index + i)
+                                                    : this->chain_find(live, key.index + i);
+                if (old != none)
+                    this->drop_page(old);
+            }
             const uint32_t slot = slots[i];
             slot_meta& s = slots_[slot];
             if (s.state() != slot_state::pending)
@@ -130,7 +139,7 @@ protected:
                 continue;
             }
             s.set_state(slot_state::cached);
-            chain_insert(slot);
+            this->chain_insert(bucket, slot);
             if (head == none) {
                 head = slot;
                 s.set_head(true);
@@ -284,8 +293,9 @@ protected:
                 slots_[at].link = none;
                 slots_[at].set_head(false);
                 if (at != slot) {
-                    uncount_cached(at);
-                    release_slot(at); // stays in its index chain as a stale entry
+                    const uint32_t d = this->donors_.donor_of(at);
+                    uncount_cached(at, d);
+                    release_slot(at, d); // stays in its index chain as a stale entry
                     ++collateral;
                 }
                 at = next;
@@ -294,7 +304,7 @@ protected:
         } else {
             ring_remove(slot);
         }
-        uncount_cached(slot);
+        uncount_cached(slot, donor);
         inodes_.unref(s.inode);
         --donors_[donor].holding;
     }
