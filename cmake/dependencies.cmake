@@ -66,6 +66,15 @@ if(TAGCACHE_BUILD_TESTS OR TAGCACHE_BUILD_EXAMPLES)
         find_package(fmt QUIET)
     endif()
     tagcache_require(fmt fmt::fmt libfmt-dev "the tests and examples print with fmt")
+
+    # zstd-compressed traces (tests/data, tagsim replay).
+    find_package(zstd QUIET)
+    if(TARGET zstd::libzstd_shared)
+        add_library(tagcache_zstd ALIAS zstd::libzstd_shared)
+    elseif(TARGET zstd::libzstd_static)
+        add_library(tagcache_zstd ALIAS zstd::libzstd_static)
+    endif()
+    tagcache_require(zstd tagcache_zstd libzstd-dev "the ARC-paper traces are zstd-compressed")
 endif()
 
 if(TAGCACHE_BUILD_EXAMPLES)
@@ -75,4 +84,8 @@ if(TAGCACHE_BUILD_EXAMPLES)
         find_package(CLI11 CONFIG QUIET)
     endif()
     tagcache_require(CLI11 CLI11::CLI11 libcli11-dev "the example programs parse options with it")
+    find_package(nlohmann_json 3 QUIET)
+    tagcache_require(nlohmann_json nlohmann_json::nlohmann_json nlohmann-json3-dev
+                     "tagsim writes JSON with it")
+
 endif()

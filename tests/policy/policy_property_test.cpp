@@ -55,7 +55,9 @@ uint64_t environment_number(const char* name, uint64_t fallback) {
         return std::strtoull(text, nullptr, 0);
     return fallback;
 }
-uint64_t base_seed() { return environment_number("TAGCACHE_POLICY_PROPERTY_SEED", 0x7A6C'AC4Eull); }
+uint64_t base_seed() {
+    return environment_number("TAGCACHE_POLICY_PROPERTY_SEED", 0x7A6C'AC4Eull);
+}
 uint64_t requests_per_policy() {
     return environment_number("TAGCACHE_POLICY_PROPERTY_REQUESTS", 1'200'000);
 }
@@ -71,9 +73,9 @@ public:
         z = (z ^ (z >> 27)) * 0x94D0'49BB'1331'11EBull;
         return z ^ (z >> 31);
     }
-    uint64_t below(uint64_t n) { return next() % n; }           // n >= 1
+    uint64_t below(uint64_t n) { return next() % n; }                              // n >= 1
     uint64_t between(uint64_t lo, uint64_t hi) { return lo + below(hi - lo + 1); } // inclusive
-    double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }      // [0, 1)
+    double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }        // [0, 1)
     bool chance(double p) { return unit() < p; }
 
 private:
@@ -126,7 +128,8 @@ public:
         for (uint64_t i = trace_.universe - 1; i > 0; --i)
             std::swap(permutation_[i], permutation_[random_.below(i + 1)]);
 
-        const size_t length = static_cast<size_t>(std::max<uint64_t>(random_.between(1000, 9000), 20 * c));
+        const size_t length =
+            static_cast<size_t>(std::max<uint64_t>(random_.between(1000, 9000), 20 * c));
         trace_.keys.reserve(length + 8 * c + 64);
         while (trace_.keys.size() < length)
             phase();
@@ -172,7 +175,8 @@ private:
         }
         case 2: { // sequential scans from random starts
             while (trace_.keys.size() - before < length) {
-                const uint64_t start = random_.below(n), span = random_.between(c / 2 + 1, 3 * c + 1);
+                const uint64_t start = random_.below(n),
+                               span = random_.between(c / 2 + 1, 3 * c + 1);
                 for (uint64_t i = 0; i < span; ++i)
                     emit(start + i);
             }
@@ -180,9 +184,9 @@ private:
             break;
         }
         case 3: { // a loop slightly larger than the cache (or, sometimes, just fitting)
-            const uint64_t k = std::min(n, random_.chance(0.2)
-                                               ? c - random_.below(std::min<uint64_t>(c, 2))
-                                               : c + random_.between(1, c / 8 + 2));
+            const uint64_t k =
+                std::min(n, random_.chance(0.2) ? c - random_.below(std::min<uint64_t>(c, 2))
+                                                : c + random_.between(1, c / 8 + 2));
             const uint64_t start = random_.below(n), passes = random_.between(2, 8);
             for (uint64_t p = 0; p < passes; ++p)
                 for (uint64_t i = 0; i < k; ++i)
@@ -204,7 +208,8 @@ private:
             for (size_t i = 0; i < length; ++i) {
                 const size_t have = trace_.keys.size();
                 if (have > 0 && random_.chance(0.7)) {
-                    trace_.keys.push_back(trace_.keys[have - 1 - random_.below(std::min<uint64_t>(w, have))]);
+                    trace_.keys.push_back(
+                        trace_.keys[have - 1 - random_.below(std::min<uint64_t>(w, have))]);
                 } else {
                     emit(random_.below(n));
                 }
@@ -393,7 +398,7 @@ TEST_CASE("reference policies on hand-traced examples", "[policy][reference]") {
     SECTION("LRU and FIFO") {
         lru_reference lru(3);
         fifo_reference fifo(3);
-        REQUIRE(hits_of(lru, "abcadbac") == "MMMHMMHM"); // d evicts b; b evicts c; c evicts d
+        REQUIRE(hits_of(lru, "abcadbac") == "MMMHMMHM");  // d evicts b; b evicts c; c evicts d
         REQUIRE(hits_of(fifo, "abcadbac") == "MMMHMHMH"); // d evicts a; a evicts b
     }
     SECTION("CLOCK: a referenced page gets a second chance") {
@@ -494,14 +499,13 @@ TEST_CASE("reference policies keep their invariants; LRU has the inclusion prope
             s3fifo.access(key);
             arc.access(key);
             const size_t full = std::min<size_t>(t.capacity, seen.size());
-            const bool fine = (!hit || larger_hit) && lru.size() == full &&
-                              fifo.size() == full && clock.size() == full &&
-                              sieve.size() == full && arc.size() == full &&
+            const bool fine = (!hit || larger_hit) && lru.size() == full && fifo.size() == full &&
+                              clock.size() == full && sieve.size() == full && arc.size() == full &&
                               s3fifo.size() <= full && lru.cached(key) && fifo.cached(key) &&
                               clock.cached(key) && sieve.cached(key) && s3fifo.cached(key) &&
                               arc.cached(key);
-            const char* broken[] = {lru.check_invariants(),   fifo.check_invariants(),
-                                    clock.check_invariants(), sieve.check_invariants(),
+            const char* broken[] = {lru.check_invariants(),    fifo.check_invariants(),
+                                    clock.check_invariants(),  sieve.check_invariants(),
                                     s3fifo.check_invariants(), arc.check_invariants()};
             const bool invariants = std::all_of(std::begin(broken), std::end(broken),
                                                 [](const char* b) { return b == nullptr; });

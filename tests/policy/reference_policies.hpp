@@ -25,81 +25,105 @@
 #include <list>
 #include <stdexcept>
 #include <unordered_map>
-#include <unordered_set>
+#include <vector>
 
 namespace tagcache::test {
 
-// Distinct keys in order, front = newest (MRU, head), back = oldest (LRU, tail), each with a
-// value, and an index by key.
-template <class Value>
-class keyed_list {
+// Lists of distinct keys, each key in at most one of the `Lists` lists, with one index by key.
+// In each list the front is the newest (MRU, head) and the back the oldest (LRU, tail); every
+// entry carries a value and the number of its list. The nodes of forgotten keys are kept for
+// reuse rather than freed: in a sanitized -O0 build, allocation would dominate the cost.
+template <class Value, size_t Lists>
+class keyed_lists {
 public:
-    struct node {
+    struct entry;
+    using position = typename std::list<entry>::iterator;
+    struct entry {
         uint64_t key;
         Value value;
+        size_t list;
+        position self; // this entry's node, for moves without a second lookup
     };
 
-    size_t size() const { return nodes_.size(); }
-    bool empty() const { return nodes_.empty(); }
-    bool contains(uint64_t key) const { return index_.count(key) != 0; }
-
-    // The value of `key`, or nullptr when it is not listed.
-    Value* find(uint64_t key) {
+    size_t size(size_t list) const { return lists_[list].size(); }
+    bool empty(size_t list) const { return lists_[list].empty(); }
+    // The entry of `key`, or nullptr when no list holds it.
+    entry* find(uint64_t key) {
         const auto it = index_.find(key);
-        return it == index_.end() ? nullptr : &it->second->value;
+        return it == index_.end() ? nullptr : &*it->second;
+    }
+    const entry* find(uint64_t key) const {
+        const auto it = index_.find(key);
+        return it == index_.end() ? nullptr : &*it->second;
+    }
+    bool contains(uint64_t key) const { return index_.count(key) != 0; }
+    bool contains(uint64_t key, size_t list) const {
+        const entry* e = find(key);
+        return e != nullptr && e->list == list;
+    }
+    entry& back(size_t list) {
+        if (lists_[list].empty())
+            throw std::logic_error("keyed_lists: back() of an empty list");
+        return lists_[list].back();
     }
 
-    void push_front(uint64_t key, Value value) {
-        if (contains(key))
-            throw std::logic_error("keyed_list: key listed twice");
-        nodes_.push_front(node{key, value});
-        index_[key] = nodes_.begin();
-    }
-    void move_to_front(uint64_t key) {
-        nodes_.splice(nodes_.begin(), nodes_, index_.at(key));
-    }
-    const node& back() const {
-        if (nodes_.empty())
-            throw std::logic_error("keyed_list: back() of an empty list");
-        return nodes_.back();
-    }
-    node& back() {
-        if (nodes_.empty())
-            throw std::logic_error("keyed_list: back() of an empty list");
-        return nodes_.back();
-    }
-    node pop_back() {
-        const node last = back();
-        index_.erase(last.key);
-        nodes_.pop_back();
-        return last;
-    }
-    // Removes `key` and returns its value; it must be listed.
-    Value erase(uint64_t key) {
-        const auto it = index_.at(key);
-        const Value value = it->value;
-        nodes_.erase(it);
-        index_.erase(key);
-        return value;
-    }
-
-    const std::list<node>& nodes() const { return nodes_; }
-
-    // The index and the list agree.
-    bool consistent() const {
-        if (index_.size() != nodes_.size())
-            return false;
-        for (auto it = nodes_.begin(); it != nodes_.end(); ++it) {
-            const auto found = index_.find(it->key);
-            if (found == index_.end() || found->second != it)
-                return false;
+    // Adds a key no list holds at the front of `list`.
+    void push_front(size_t list, uint64_t key, Value value) {
+        if (spare_.empty())
+            spare_.emplace_front();
+        lists_[list].splice(lists_[list].begin(), spare_, spare_.begin());
+        const position it = lists_[list].begin();
+        *it = entry{key, value, list, it};
+        bool inserted;
+        if (spare_index_.empty()) {
+            inserted = index_.emplace(key, it).second;
+        } else {
+            typename index_type::node_type node = std::move(spare_index_.back());
+            spare_index_.pop_back();
+            node.key() = key;
+            node.mapped() = it;
+            inserted = index_.insert(std::move(node)).inserted;
         }
-        return true;
+        if (!inserted)
+            throw std::logic_error("keyed_lists: key listed twice");
+    }
+    // Moves a listed entry to the front of `list` (its own or another), keeping its value.
+    void move_to_front(entry& e, size_t list) {
+        lists_[list].splice(lists_[list].begin(), lists_[e.list], e.self);
+        e.list = list;
+    }
+    // Forgets the key at the back of `list`.
+    void pop_back(size_t list) { erase(back(list)); }
+    // Forgets a listed entry's key.
+    void erase(entry& e) {
+        spare_index_.push_back(index_.extract(e.key));
+        spare_.splice(spare_.begin(), lists_[e.list], e.self);
+    }
+
+    const std::list<entry>& entries(size_t list) const { return lists_[list]; }
+
+    // The index and the lists agree.
+    bool consistent() const {
+        size_t listed = 0;
+        for (size_t list = 0; list < Lists; ++list) {
+            listed += lists_[list].size();
+            for (const entry& e : lists_[list]) {
+                const auto found = index_.find(e.key);
+                if (e.list != list || found == index_.end() || &*found->second != &e ||
+                    &*e.self != &e)
+                    return false;
+            }
+        }
+        return listed == index_.size();
     }
 
 private:
-    std::list<node> nodes_;
-    std::unordered_map<uint64_t, typename std::list<node>::iterator> index_;
+    using index_type = std::unordered_map<uint64_t, position>;
+
+    std::list<entry> lists_[Lists];
+    std::list<entry> spare_;
+    index_type index_;
+    std::vector<typename index_type::node_type> spare_index_;
 };
 
 struct no_value {};
@@ -119,27 +143,27 @@ public:
     explicit lru_reference(size_t capacity) : capacity_(detail::checked_capacity(capacity)) {}
 
     bool access(uint64_t key) {
-        if (pages_.contains(key)) {
-            pages_.move_to_front(key);
+        if (auto* page = pages_.find(key)) {
+            pages_.move_to_front(*page, 0);
             return true;
         }
-        if (pages_.size() == capacity_)
-            pages_.pop_back();
-        pages_.push_front(key, no_value{});
+        if (pages_.size(0) == capacity_)
+            pages_.pop_back(0);
+        pages_.push_front(0, key, no_value{});
         return false;
     }
 
-    size_t size() const { return pages_.size(); }
+    size_t size() const { return pages_.size(0); }
     bool cached(uint64_t key) const { return pages_.contains(key); }
     const char* check_invariants() const {
         if (!pages_.consistent())
             return "lru: list and index disagree";
-        return pages_.size() <= capacity_ ? nullptr : "lru: more pages than capacity";
+        return size() <= capacity_ ? nullptr : "lru: more pages than capacity";
     }
 
 private:
     size_t capacity_;
-    keyed_list<no_value> pages_;
+    keyed_lists<no_value, 1> pages_;
 };
 
 // 2. FIFO: hits change nothing; a miss evicts the oldest inserted.
@@ -151,23 +175,23 @@ public:
     bool access(uint64_t key) {
         if (pages_.contains(key))
             return true;
-        if (pages_.size() == capacity_)
-            pages_.pop_back();
-        pages_.push_front(key, no_value{});
+        if (pages_.size(0) == capacity_)
+            pages_.pop_back(0);
+        pages_.push_front(0, key, no_value{});
         return false;
     }
 
-    size_t size() const { return pages_.size(); }
+    size_t size() const { return pages_.size(0); }
     bool cached(uint64_t key) const { return pages_.contains(key); }
     const char* check_invariants() const {
         if (!pages_.consistent())
             return "fifo: list and index disagree";
-        return pages_.size() <= capacity_ ? nullptr : "fifo: more pages than capacity";
+        return size() <= capacity_ ? nullptr : "fifo: more pages than capacity";
     }
 
 private:
     size_t capacity_;
-    keyed_list<no_value> pages_;
+    keyed_lists<no_value, 1> pages_;
 };
 
 // 3. CLOCK (second chance): a hit sets the page's reference bit; a new page is the newest,
@@ -179,32 +203,32 @@ public:
     explicit clock_reference(size_t capacity) : capacity_(detail::checked_capacity(capacity)) {}
 
     bool access(uint64_t key) {
-        if (bool* referenced = pages_.find(key)) {
-            *referenced = true;
+        if (auto* page = pages_.find(key)) {
+            page->value = true;
             return true;
         }
-        if (pages_.size() == capacity_) {
-            while (pages_.back().value) {
-                pages_.back().value = false;
-                pages_.move_to_front(pages_.back().key);
+        if (pages_.size(0) == capacity_) {
+            while (pages_.back(0).value) {
+                pages_.back(0).value = false;
+                pages_.move_to_front(pages_.back(0), 0);
             }
-            pages_.pop_back();
+            pages_.pop_back(0);
         }
-        pages_.push_front(key, false);
+        pages_.push_front(0, key, false);
         return false;
     }
 
-    size_t size() const { return pages_.size(); }
+    size_t size() const { return pages_.size(0); }
     bool cached(uint64_t key) const { return pages_.contains(key); }
     const char* check_invariants() const {
         if (!pages_.consistent())
             return "clock: list and index disagree";
-        return pages_.size() <= capacity_ ? nullptr : "clock: more pages than capacity";
+        return size() <= capacity_ ? nullptr : "clock: more pages than capacity";
     }
 
 private:
     size_t capacity_;
-    keyed_list<bool> pages_; // value: the reference bit
+    keyed_lists<bool, 1> pages_; // value: the reference bit
 };
 
 // 4. SIEVE: a queue from newest (head, front of the list) to oldest (tail, back), a visited
@@ -293,57 +317,52 @@ public:
         , ghost_capacity_(main_capacity_) {}
 
     bool access(uint64_t key) {
-        int* freq = small_.find(key);
-        if (freq == nullptr)
-            freq = main_.find(key);
-        if (freq != nullptr) {
-            *freq = std::min(*freq + 1, 3);
+        auto* page = queues_.find(key);
+        if (page != nullptr && page->list != ghost) {
+            page->value = std::min(page->value + 1, 3);
             return true;
         }
         while (size() >= capacity_)
             evict();
         // Whether the key is a ghost is decided after making room: the evictions may have
         // pushed it out of G (Algorithm 1's INSERT: "while cache is full do EVICT(); if x in G").
-        if (ghost_.contains(key)) {
-            ghost_.erase(key);
-            main_.push_front(key, 0);
+        if (auto* ghost_key = queues_.find(key)) { // not cached (a miss): a ghost
+            queues_.erase(*ghost_key);
+            queues_.push_front(main, key, 0);
         } else {
-            small_.push_front(key, 0);
+            queues_.push_front(small, key, 0);
         }
         return false;
     }
 
-    size_t size() const { return small_.size() + main_.size(); }
-    bool cached(uint64_t key) const { return small_.contains(key) || main_.contains(key); }
-    bool in_small(uint64_t key) const { return small_.contains(key); }
-    bool in_main(uint64_t key) const { return main_.contains(key); }
-    bool in_ghost(uint64_t key) const { return ghost_.contains(key); }
-    size_t small_size() const { return small_.size(); }
-    size_t main_size() const { return main_.size(); }
-    size_t ghost_size() const { return ghost_.size(); }
+    size_t size() const { return queues_.size(small) + queues_.size(main); }
+    bool cached(uint64_t key) const { return in_small(key) || in_main(key); }
+    bool in_small(uint64_t key) const { return queues_.contains(key, small); }
+    bool in_main(uint64_t key) const { return queues_.contains(key, main); }
+    bool in_ghost(uint64_t key) const { return queues_.contains(key, ghost); }
     size_t small_capacity() const { return small_capacity_; }
     size_t main_capacity() const { return main_capacity_; }
 
     const char* check_invariants() const {
-        if (!small_.consistent() || !main_.consistent() || !ghost_.consistent())
-            return "s3fifo: a list and its index disagree";
+        if (!queues_.consistent())
+            return "s3fifo: the queues and their index disagree";
         if (size() > capacity_)
             return "s3fifo: more pages than capacity";
-        if (ghost_.size() > ghost_capacity_)
+        if (queues_.size(ghost) > ghost_capacity_)
             return "s3fifo: more ghosts than G's capacity";
-        for (const auto& n : small_.nodes())
-            if (main_.contains(n.key) || ghost_.contains(n.key) || n.value < 0 || n.value > 3)
-                return "s3fifo: a page of S is also in M or G, or its freq is out of range";
-        for (const auto& n : main_.nodes())
-            if (ghost_.contains(n.key) || n.value < 0 || n.value > 3)
-                return "s3fifo: a page of M is also in G, or its freq is out of range";
+        for (const size_t queue : {small, main})
+            for (const auto& page : queues_.entries(queue))
+                if (page.value < 0 || page.value > 3)
+                    return "s3fifo: a freq out of 0..3";
         return nullptr;
     }
 
 private:
+    static constexpr size_t small = 0, main = 1, ghost = 2;
+
     void evict() {
-        const bool from_small = small_.size() >= small_capacity_;
-        if ((from_small && !small_.empty()) || main_.empty())
+        const bool from_small = queues_.size(small) >= small_capacity_;
+        if ((from_small && !queues_.empty(small)) || queues_.empty(main))
             evict_small();
         else
             evict_main();
@@ -352,17 +371,17 @@ private:
     // Promotes S's tail pages seen more than once to M (which may evict from M), until one is
     // evicted (its key becoming a ghost) or S is empty.
     void evict_small() {
-        while (!small_.empty()) {
-            const auto tail = small_.pop_back();
+        while (!queues_.empty(small)) {
+            auto& tail = queues_.back(small);
             if (tail.value > 1) {
-                main_.push_front(tail.key, tail.value);
-                if (main_.size() > main_capacity_)
+                queues_.move_to_front(tail, main); // keeps its freq
+                if (queues_.size(main) > main_capacity_)
                     evict_main();
                 continue;
             }
-            ghost_.push_front(tail.key, no_value{});
-            if (ghost_.size() > ghost_capacity_)
-                ghost_.pop_back();
+            queues_.move_to_front(tail, ghost); // the page leaves the cache, its key stays
+            if (queues_.size(ghost) > ghost_capacity_)
+                queues_.pop_back(ghost);
             return;
         }
     }
@@ -370,14 +389,14 @@ private:
     // Reinserts M's tail pages with freq > 0 at the head, one freq less, until a page with
     // freq 0 is at the tail; evicts it.
     void evict_main() {
-        while (!main_.empty()) {
-            auto& tail = main_.back();
+        while (!queues_.empty(main)) {
+            auto& tail = queues_.back(main);
             if (tail.value > 0) {
                 --tail.value;
-                main_.move_to_front(tail.key);
+                queues_.move_to_front(tail, main);
                 continue;
             }
-            main_.pop_back();
+            queues_.pop_back(main);
             return;
         }
     }
@@ -386,9 +405,7 @@ private:
     size_t small_capacity_;
     size_t main_capacity_;
     size_t ghost_capacity_;
-    keyed_list<int> small_; // value: freq, 0..3
-    keyed_list<int> main_;
-    keyed_list<no_value> ghost_;
+    keyed_lists<int, 3> queues_; // S, M and G; value: freq, 0..3 (unused in G)
 };
 
 // 6. ARC, the FAST '03 paper's Figure 4, with a real-valued target p (initially 0). T1 and T2
@@ -400,109 +417,104 @@ public:
 
     bool access(uint64_t x) {
         const double c = static_cast<double>(capacity_);
+        auto* found = lists_.find(x);
+        const size_t list = found == nullptr ? none : found->list;
         // Case I: a cache hit.
-        if (t1_.contains(x)) {
-            t1_.erase(x);
-            t2_.push_front(x, no_value{});
-            return true;
-        }
-        if (t2_.contains(x)) {
-            t2_.move_to_front(x);
+        if (list == t1 || list == t2) {
+            lists_.move_to_front(*found, t2);
             return true;
         }
         // Case II: a ghost hit in B1 raises the target size of T1.
-        if (b1_.contains(x)) {
-            const double d = b1_.size() >= b2_.size() ? 1.0 : ratio(b2_.size(), b1_.size());
+        if (list == b1) {
+            const double d = size(b1) >= size(b2) ? 1.0 : ratio(size(b2), size(b1));
             p_ = std::min(p_ + d, c);
-            replace(x);
-            b1_.erase(x);
-            t2_.push_front(x, no_value{});
+            replace(false);
+            lists_.move_to_front(*found, t2);
             return false;
         }
         // Case III: a ghost hit in B2 lowers it.
-        if (b2_.contains(x)) {
-            const double d = b2_.size() >= b1_.size() ? 1.0 : ratio(b1_.size(), b2_.size());
+        if (list == b2) {
+            const double d = size(b2) >= size(b1) ? 1.0 : ratio(size(b1), size(b2));
             p_ = std::max(p_ - d, 0.0);
-            replace(x);
-            b2_.erase(x);
-            t2_.push_front(x, no_value{});
+            replace(true);
+            lists_.move_to_front(*found, t2);
             return false;
         }
         // Case IV: in none of the four lists.
-        const size_t l1 = t1_.size() + b1_.size();
-        const size_t total = l1 + t2_.size() + b2_.size();
+        const size_t l1 = size(t1) + size(b1);
+        const size_t total = l1 + size(t2) + size(b2);
         if (l1 == capacity_) {
-            if (t1_.size() < capacity_) {
-                b1_.pop_back();
-                replace(x);
+            if (size(t1) < capacity_) {
+                lists_.pop_back(b1);
+                replace(false);
             } else {
-                t1_.pop_back(); // B1 is empty: the page leaves the cache, leaving no ghost
+                lists_.pop_back(t1); // B1 is empty: the page leaves the cache, leaving no ghost
             }
         } else if (total >= capacity_) {
             if (total == 2 * capacity_)
-                b2_.pop_back();
-            replace(x);
+                lists_.pop_back(b2);
+            replace(false);
         }
-        t1_.push_front(x, no_value{});
+        lists_.push_front(t1, x, no_value{});
         return false;
     }
 
-    size_t size() const { return t1_.size() + t2_.size(); }
-    bool cached(uint64_t key) const { return t1_.contains(key) || t2_.contains(key); }
+    size_t size() const { return size(t1) + size(t2); }
+    bool cached(uint64_t key) const {
+        const auto* found = lists_.find(key);
+        return found != nullptr && (found->list == t1 || found->list == t2);
+    }
     double target() const { return p_; }
-    size_t t1_size() const { return t1_.size(); }
-    size_t t2_size() const { return t2_.size(); }
-    size_t b1_size() const { return b1_.size(); }
-    size_t b2_size() const { return b2_.size(); }
+    size_t t1_size() const { return size(t1); }
+    size_t t2_size() const { return size(t2); }
+    size_t b1_size() const { return size(b1); }
+    size_t b2_size() const { return size(b2); }
 
     // The invariants of the paper's Section III (DBL(2c) and the policy class Pi(c)).
     const char* check_invariants() const {
-        if (!t1_.consistent() || !t2_.consistent() || !b1_.consistent() || !b2_.consistent())
-            return "arc: a list and its index disagree";
-        const size_t l1 = t1_.size() + b1_.size();
-        const size_t l2 = t2_.size() + b2_.size();
-        if (t1_.size() + t2_.size() > capacity_)
+        if (!lists_.consistent())
+            return "arc: the lists and their index disagree";
+        const size_t l1 = size(t1) + size(b1);
+        const size_t l2 = size(t2) + size(b2);
+        if (size() > capacity_)
             return "arc: |T1| + |T2| > c";
         if (l1 > capacity_)
             return "arc: |T1| + |B1| > c";
         if (l1 + l2 > 2 * capacity_)
             return "arc: |L1| + |L2| > 2c";
-        if (t1_.size() + t2_.size() < capacity_ && (!b1_.empty() || !b2_.empty()))
+        if (size() < capacity_ && size(b1) + size(b2) != 0)
             return "arc: ghosts while the cache is not full";
-        if (l1 + l2 >= capacity_ && t1_.size() + t2_.size() != capacity_)
+        if (l1 + l2 >= capacity_ && size() != capacity_)
             return "arc: |L1| + |L2| >= c but the cache is not full";
         if (!(p_ >= 0.0 && p_ <= static_cast<double>(capacity_)))
             return "arc: p outside [0, c]";
-        const std::list<const keyed_list<no_value>*> lists{&t1_, &t2_, &b1_, &b2_};
-        std::unordered_set<uint64_t> seen;
-        for (const auto* list : lists)
-            for (const auto& n : list->nodes())
-                if (!seen.insert(n.key).second)
-                    return "arc: a key in two lists";
         return nullptr;
     }
 
 private:
+    static constexpr size_t t1 = 0, t2 = 1, b1 = 2, b2 = 3, none = 4;
+
+    size_t size(size_t list) const { return lists_.size(list); }
     static double ratio(size_t numerator, size_t denominator) {
         return static_cast<double>(numerator) / static_cast<double>(denominator);
     }
 
     // REPLACE(x, p): the LRU page of T1 goes to B1 when T1 is over its target (or at it, for
-    // a ghost hit in B2), else the LRU page of T2 goes to B2.
-    void replace(uint64_t x) {
-        const double t1 = static_cast<double>(t1_.size());
-        if (!t1_.empty() && ((b2_.contains(x) && t1 == p_) || t1 > p_)) {
-            b1_.push_front(t1_.pop_back().key, no_value{});
+    // a ghost hit in B2), else the LRU page of T2 goes to B2. Either leaves the cache.
+    void replace(bool x_in_b2) {
+        const double n1 = static_cast<double>(size(t1));
+        if (size(t1) >= 1 && ((x_in_b2 && n1 == p_) || n1 > p_)) {
+            lists_.move_to_front(lists_.back(t1), b1);
         } else {
-            if (t2_.empty())
+            if (size(t2) == 0)
                 throw std::logic_error("arc: REPLACE from an empty T2");
-            b2_.push_front(t2_.pop_back().key, no_value{});
+            lists_.move_to_front(lists_.back(t2), b2);
         }
     }
 
     size_t capacity_;
     double p_ = 0.0;
-    keyed_list<no_value> t1_, t2_, b1_, b2_;
+    keyed_lists<no_value, 4> lists_; // T1, T2, B1, B2
 };
 
 } // namespace tagcache::test

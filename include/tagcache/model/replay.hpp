@@ -70,7 +70,7 @@ replay_result replay(std::span<const uint64_t> requests, uint32_t capacity) {
     replay_result result;
     const auto start = std::chrono::steady_clock::now();
     for (const uint64_t block : requests)
-        result.hits += cache.access(block) ? 1 : 0;
+        result.hits += cache.access(block) ? 1u : 0u;
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result.requests = requests.size();

@@ -1,0 +1,27 @@
+// tagsim: the tagcache simulator. Subcommands:
+//   replay   a block trace through the pool as a demand-paging cache
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <exception>
+
+#include "replay_command.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App app{"tagsim: MTE tag-storage reuse through a cleancache, simulated."};
+    app.require_subcommand(1);
+    tagsim::add_replay_command(app);
+    // One line for every error, naming what is wrong.
+    app.failure_message([](const CLI::App*, const CLI::Error& e) {
+        return std::string("tagsim: ") + e.what() + " (see --help)\n";
+    });
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "tagsim: {}\n", e.what());
+        return 1;
+    }
+    return 0;
+}
