@@ -59,13 +59,13 @@ if(TAGCACHE_BUILD_BENCHMARKS)
                      "TAGCACHE_BUILD_BENCHMARKS is ON")
 endif()
 
-if(TAGCACHE_BUILD_TESTS OR TAGCACHE_BUILD_EXAMPLES)
+if(TAGCACHE_BUILD_TESTS OR TAGCACHE_BUILD_EXAMPLES OR TAGCACHE_BUILD_BENCHMARKS)
     if(TAGCACHE_FETCH_DEPENDENCIES)
         FetchContent_MakeAvailable(fmt)
     else()
         find_package(fmt QUIET)
     endif()
-    tagcache_require(fmt fmt::fmt libfmt-dev "the tests and examples print with fmt")
+    tagcache_require(fmt fmt::fmt libfmt-dev "the tests, examples and benchmarks print with fmt")
 
     # zstd-compressed traces (tests/data, tagsim replay).
     find_package(zstd QUIET)

@@ -8,6 +8,8 @@
 #include "catch.hpp"
 #include "pool_fixtures.hpp"
 
+#include <tagcache/model/replay.hpp>
+
 using namespace tagcache;
 using namespace tagcache::test;
 
@@ -125,4 +127,9 @@ TEST_CASE("metadata per slot, for every configuration", "[pool][memory]") {
     report_bytes_per_slot<split_exclusive_config>("block-aligned, split, excl.");
     report_bytes_per_slot<workingset_spinlock_config>("block-aligned, spinlock");
     report_bytes_per_slot<drop_exclusive_config>("proportional, no stats");
+    report_bytes_per_slot<model::replay_config<fifo_eviction>>("FIFO eviction");
+    report_bytes_per_slot<model::replay_config<clock_eviction>>("CLOCK eviction");
+    report_bytes_per_slot<model::replay_config<sieve_eviction>>("SIEVE eviction");
+    report_bytes_per_slot<model::replay_config<s3fifo_eviction>>("S3-FIFO eviction");
+    report_bytes_per_slot<model::replay_config<arc_eviction>>("ARC eviction");
 }

@@ -17,7 +17,8 @@ template <class P>
 concept eviction_policy = requires(P& policy, const P& const_policy, void* storage, uint32_t folio,
                                    uint32_t other, uint64_t key, uint32_t& steps) {
     { P::name } -> convertible_to<const char*>;
-    // Bytes of metadata per slot, and the storage the pool hands to attach().
+    // Bytes of its per-slot arrays (directories sized by the capacity, such as ghost lists,
+    // count in storage_bytes only), and the storage the pool hands to attach().
     { P::bytes_per_slot } -> convertible_to<size_t>;
     { P::storage_bytes(uint32_t{}) }
     noexcept->same_as<size_t>;

@@ -53,7 +53,8 @@ public:
     // Metadata bytes per slot that do not depend on the workload: slot, eviction policy,
     // placement policy and index buckets (at most one per two slots by default).
     static constexpr double fixed_bytes_per_slot(const pool_geometry& geometry) noexcept {
-        return double(sizeof(slot_meta) + Config::eviction::storage_bytes(1)) +
+        return double(sizeof(slot_meta)) +
+               double(Config::eviction::storage_bytes(geometry.slots)) / geometry.slots +
                double(Config::placement::storage_bytes(geometry.slots, 0, 0)) / geometry.slots +
                double(geometry.bucket_count()) * sizeof(uint32_t) / geometry.slots;
     }
