@@ -1,5 +1,6 @@
-// LRU eviction over folios: a restore hit moves the folio to the front, the victim is the
-// back. 8 bytes per slot (two links). Freestanding.
+// LRU and FIFO eviction over folios: one list, the victim at the back. LRU moves a folio to
+// the front on a hit; FIFO leaves it where it was inserted. 8 bytes per slot (two links).
+// Freestanding.
 #pragma once
 
 #include <stddef.h>
@@ -10,9 +11,10 @@
 
 namespace tagcache {
 
-class lru_eviction {
+template <bool MoveToFrontOnHit>
+class list_eviction {
 public:
-    static constexpr const char* name = "lru";
+    static constexpr const char* name = MoveToFrontOnHit ? "lru" : "fifo";
     static constexpr size_t bytes_per_slot = sizeof(list_links);
     static constexpr size_t storage_bytes(uint32_t slots) noexcept {
         return slots * bytes_per_slot;
@@ -27,7 +29,10 @@ public:
 
     void before_insert(uint64_t) noexcept {}
     void on_insert(uint32_t folio, uint64_t) noexcept { list_.push_front(links_, folio); }
-    void on_hit(uint32_t folio) noexcept { list_.move_to_front(links_, folio); }
+    void on_hit(uint32_t folio) noexcept {
+        if constexpr (MoveToFrontOnHit)
+            list_.move_to_front(links_, folio);
+    }
     void on_remove(uint32_t folio) noexcept { list_.remove(links_, folio); }
     void on_move(uint32_t from, uint32_t to) noexcept { list_.replace(links_, from, to); }
     uint32_t select_victim(uint32_t&) noexcept { return list_.empty() ? no_folio : list_.back(); }
@@ -42,6 +47,10 @@ private:
     index_list list_;
 };
 
+using lru_eviction = list_eviction<true>;
+using fifo_eviction = list_eviction<false>;
+
 static_assert(eviction_policy<lru_eviction>);
+static_assert(eviction_policy<fifo_eviction>);
 
 } // namespace tagcache
