@@ -25,14 +25,14 @@
 #include <list>
 #include <stdexcept>
 #include <unordered_map>
-#include <vector>
 
 namespace tagcache::test {
 
 // Lists of distinct keys, each key in at most one of the `Lists` lists, with one index by key.
 // In each list the front is the newest (MRU, head) and the back the oldest (LRU, tail); every
-// entry carries a value and the number of its list. The nodes of forgotten keys are kept for
-// reuse rather than freed: in a sanitized -O0 build, allocation would dominate the cost.
+// entry carries a value and the number of its list. A forgotten key's nodes are recycled (all
+// list nodes, the latest index node) rather than freed: in a sanitized -O0 build, allocation
+// would dominate the cost.
 template <class Value, size_t Lists>
 class keyed_lists {
 public:
@@ -78,11 +78,9 @@ public:
         if (spare_index_.empty()) {
             inserted = index_.emplace(key, it).second;
         } else {
-            typename index_type::node_type node = std::move(spare_index_.back());
-            spare_index_.pop_back();
-            node.key() = key;
-            node.mapped() = it;
-            inserted = index_.insert(std::move(node)).inserted;
+            spare_index_.key() = key;
+            spare_index_.mapped() = it;
+            inserted = index_.insert(std::move(spare_index_)).inserted;
         }
         if (!inserted)
             throw std::logic_error("keyed_lists: key listed twice");
@@ -96,7 +94,7 @@ public:
     void pop_back(size_t list) { erase(back(list)); }
     // Forgets a listed entry's key.
     void erase(entry& e) {
-        spare_index_.push_back(index_.extract(e.key));
+        spare_index_ = index_.extract(e.key);
         spare_.splice(spare_.begin(), lists_[e.list], e.self);
     }
 
@@ -123,7 +121,7 @@ private:
     std::list<entry> lists_[Lists];
     std::list<entry> spare_;
     index_type index_;
-    std::vector<typename index_type::node_type> spare_index_;
+    typename index_type::node_type spare_index_; // one node of the index, or none
 };
 
 struct no_value {};
@@ -368,8 +366,10 @@ private:
             evict_main();
     }
 
-    // Promotes S's tail pages seen more than once to M (which may evict from M), until one is
-    // evicted (its key becoming a ghost) or S is empty.
+    // Promotes S's tail pages seen more than once to M (evicting from M when it overflows),
+    // until one is evicted, its key becoming a ghost, or S is empty: Algorithm 1 loops "while
+    // not evicted and S.size > 0", so promotions that empty S end this eviction, though one
+    // EVICTM may have evicted a page; the caller evicts again only if the cache is still full.
     void evict_small() {
         while (!queues_.empty(small)) {
             auto& tail = queues_.back(small);

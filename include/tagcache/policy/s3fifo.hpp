@@ -122,9 +122,11 @@ public:
                 ghosts_.erase(ghost_order_.back(), ghost_order_);
             ghosts_.insert(key, ghost_order_);
         }
-        // An eviction from M made during evictS's promotions leaves evictS unfinished.
-        phase_ = phase_ == phase::main_within_small ? phase::small : phase::idle;
-        incomplete_ = phase_ == phase::small && !from_small;
+        // An eviction from M made during evictS's promotions leaves evictS unfinished while S
+        // still holds folios; its next step then surely evicts again (the S tail, or a
+        // promotion that puts M over capacity once more). An empty S ends evictS.
+        incomplete_ = phase_ == phase::main_within_small && !small_.empty();
+        phase_ = incomplete_ ? phase::small : phase::idle;
     }
     bool eviction_incomplete() const noexcept { return incomplete_; }
 
