@@ -7,3 +7,4 @@
 #include "mapping/mapping.hpp"
 #include "policy/policy.hpp"
 #include "pool/pool.hpp"
+#include "tags/tags.hpp"

@@ -122,3 +122,41 @@ extern "C" int tagcache_fs_pool(void* buffer, size_t bytes, uint64_t first_pfn, 
                                       tagcache::mapped_page_memory(&tagcache_hook_map_pfn, data)) +
            exercise_pool<simple_pool>(buffer, bytes, first_pfn, data, {});
 }
+
+// ---- tags/ ----------------------------------------------------------------------------------
+namespace {
+extern "C" void tagcache_hook_dcache_inval(void* context, tagcache::pfn_range tag_pages) noexcept;
+extern "C" void tagcache_hook_clear_tags(void* context, tagcache::pfn_t data_page) noexcept;
+
+struct kernel_tag_config {
+    using lock = tagcache::ticket_spinlock;
+    using maintenance = tagcache::hooked_tag_maintenance;
+    using pool = kernel_pool;
+};
+using kernel_tags = tagcache::tag_storage_manager<kernel_tag_config>;
+static_assert(kernel_tags::atomic_safe);
+} // namespace
+
+extern "C" int tagcache_fs_tags(void* pool_buffer, size_t pool_bytes, void* buffer, size_t bytes,
+                                void* data) {
+    tagcache::pool_geometry geometry;
+    geometry.slots = static_cast<uint32_t>(g_map.total_tag_pages());
+    geometry.max_block_pages = 4;
+    const auto pool =
+        kernel_pool::create(pool_buffer, pool_bytes, geometry,
+                            tagcache::mapped_page_memory(&tagcache_hook_map_pfn, data));
+    if (!pool)
+        return static_cast<int>(pool.error());
+    tagcache::hooked_tag_maintenance hooks;
+    hooks.on_to_tags = &tagcache_hook_dcache_inval;
+    hooks.on_zero_tags = &tagcache_hook_clear_tags;
+    const auto manager = kernel_tags::create(buffer, bytes, g_map, **pool, hooks);
+    if (!manager)
+        return static_cast<int>(manager.error());
+    const tagcache::pfn_t pfn = g_map.region(0).memory.first;
+    int status = (*manager)->reserve(pfn, 4) ? 0 : 1;
+    status += (*manager)->release(pfn + 4, 2) ? 0 : 2;
+    status += (*manager)->touch(pfn + 64).value_or(false) ? 0 : 4;
+    status += (*manager)->check_invariants() != nullptr ? 8 : 0;
+    return status + static_cast<int>(kernel_tags::required_bytes(g_map) & 1);
+}

@@ -45,7 +45,10 @@
     X(too_many_filesystems, "the pool has no room for another filesystem")                         \
     X(index_too_large, "page index beyond 2^40")                                                   \
     X(not_admitted, "the admission policy refused the store")                                      \
-    X(no_space, "no page could be freed for the store")
+    X(no_space, "no page could be freed for the store")                                            \
+    /* Tag-storage manager. */                                                                     \
+    X(already_reserved, "a page of the folio already has its tag storage reserved")                \
+    X(not_reserved, "a page of the folio has no tag storage reserved (double free?)")
 
 namespace tagcache {
 

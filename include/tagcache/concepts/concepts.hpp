@@ -11,3 +11,4 @@
 #include "placement.hpp"
 #include "restore_mode.hpp"
 #include "stats.hpp"
+#include "tag_maintenance.hpp"

@@ -18,3 +18,4 @@
 #include "s3fifo.hpp"
 #include "sieve.hpp"
 #include "stats.hpp"
+#include "tag_maintenance.hpp"

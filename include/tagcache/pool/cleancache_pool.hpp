@@ -351,6 +351,17 @@ public:
         return out;
     }
 
+    // Whether the donor's page is lent to the pool now (false: the donor holds it).
+    result<bool> is_donated(uint32_t donor, pfn_t pfn) const noexcept {
+        lock_guard guard(this->lock_);
+        if (donor >= this->donors_.count())
+            return errc::unknown_donor;
+        const uint32_t slot = this->donors_.slot_of(donor, pfn);
+        if (slot == none)
+            return errc::not_donor_page;
+        return this->slots_[slot].state() != slot_state::donor_owned;
+    }
+
     uint32_t donor_count() const noexcept {
         lock_guard guard(this->lock_);
         return this->donors_.count();

@@ -1,0 +1,143 @@
+// A buddy allocator of page frames for models: free blocks of 2^k pages, aligned to 2^k pfns,
+// split on allocation and merged with their buddy on free, as the kernel's page allocator
+// does. Deterministic (std::set free lists; the lowest free block first). Hosted.
+#pragma once
+
+#include <cstdint>
+#include <iterator>
+#include <optional>
+#include <set>
+#include <span>
+#include <stdexcept>
+#include <vector>
+
+#include "../base/types.hpp"
+
+namespace tagcache::model {
+
+class buddy_allocator {
+public:
+    static constexpr unsigned default_max_order = 10; // MAX_PAGE_ORDER with 4 KiB pages
+
+    buddy_allocator() = default;
+    explicit buddy_allocator(std::span<const pfn_range> ranges,
+                             unsigned max_order = default_max_order)
+        : free_(max_order + 1)
+        , max_order_(max_order) {
+        for (const pfn_range& range : ranges) {
+            ranges_.push_back(range);
+            add_free(range);
+        }
+    }
+
+    unsigned max_order() const noexcept { return max_order_; }
+
+    // The lowest free block of 2^order pages, or nothing.
+    std::optional<pfn_t> allocate(unsigned order) {
+        for (unsigned o = order; o <= max_order_; ++o) {
+            if (free_[o].empty())
+                continue;
+            const pfn_t block = *free_[o].begin();
+            free_[o].erase(free_[o].begin());
+            split(block, o, order);
+            free_pages_ -= pfn_t{1} << order;
+            return block;
+        }
+        return std::nullopt;
+    }
+
+    // The free block of 2^order pages at `pfn` (aligned), if it is free.
+    bool allocate_at(pfn_t pfn, unsigned order) {
+        for (unsigned o = order; o <= max_order_; ++o) {
+            const pfn_t head = pfn & ~((pfn_t{1} << o) - 1);
+            const auto it = free_[o].find(head);
+            if (it == free_[o].end())
+                continue;
+            free_[o].erase(it);
+            // Split the containing block down to `pfn`, freeing the halves that do not hold it.
+            for (unsigned level = o; level > order; --level) {
+                const pfn_t half = pfn_t{1} << (level - 1);
+                const pfn_t low = pfn & ~((pfn_t{1} << level) - 1);
+                free_[level - 1].insert((pfn & half) ? low : low + half);
+            }
+            free_pages_ -= pfn_t{1} << order;
+            return true;
+        }
+        return false;
+    }
+
+    // Frees an allocated block; merges with free buddies inside the same range.
+    void free(pfn_t pfn, unsigned order) {
+        if (order > max_order_ || (pfn & ((pfn_t{1} << order) - 1)) != 0 || !owns(pfn))
+            throw std::invalid_argument("buddy_allocator::free: not an aligned block of ours");
+        free_pages_ += pfn_t{1} << order;
+        while (order < max_order_) {
+            const pfn_t buddy = pfn ^ (pfn_t{1} << order);
+            const auto it = free_[order].find(buddy);
+            if (it == free_[order].end() || !same_range(pfn, buddy))
+                break;
+            free_[order].erase(it);
+            pfn &= ~(pfn_t{1} << order);
+            ++order;
+        }
+        free_[order].insert(pfn);
+    }
+
+    // Whether page `pfn` is free (in some free block).
+    bool is_free(pfn_t pfn) const {
+        for (unsigned o = 0; o <= max_order_; ++o)
+            if (free_[o].count(pfn & ~((pfn_t{1} << o) - 1)) != 0)
+                return true;
+        return false;
+    }
+
+    bool owns(pfn_t pfn) const {
+        for (const pfn_range& r : ranges_)
+            if (r.contains(pfn))
+                return true;
+        return false;
+    }
+    uint64_t free_pages() const noexcept { return free_pages_; }
+    uint64_t total_pages() const noexcept {
+        uint64_t total = 0;
+        for (const pfn_range& r : ranges_)
+            total += r.count;
+        return total;
+    }
+    // Free blocks of exactly `order` (for placement choices and tests).
+    const std::set<pfn_t>& free_blocks(unsigned order) const { return free_[order]; }
+
+private:
+    // A range becomes the largest aligned blocks that fit in it.
+    void add_free(const pfn_range& range) {
+        pfn_t at = range.first;
+        while (at < range.end()) {
+            unsigned order = max_order_;
+            while (order > 0 && ((at & ((pfn_t{1} << order) - 1)) != 0 ||
+                                 at + (pfn_t{1} << order) > range.end()))
+                --order;
+            free_[order].insert(at);
+            free_pages_ += pfn_t{1} << order;
+            at += pfn_t{1} << order;
+        }
+    }
+    void split(pfn_t block, unsigned from, unsigned to) {
+        while (from > to) {
+            --from;
+            free_[from].insert(block + (pfn_t{1} << from)); // the upper half stays free
+        }
+    }
+    bool same_range(pfn_t a, pfn_t b) const {
+        for (const pfn_range& r : ranges_)
+            if (r.contains(a))
+                return r.contains(b);
+        return false;
+    }
+
+    std::vector<std::set<pfn_t>> free_;
+    std::vector<pfn_range> ranges_;
+    unsigned max_order_ = default_max_order;
+    uint64_t free_pages_ = 0;
+};
+
+} // namespace tagcache::model

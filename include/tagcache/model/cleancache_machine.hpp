@@ -1,0 +1,215 @@
+// The cleancache strategy as a tag_machine: tagged memory handed out by a buddy allocator;
+// all tag storage lent to a cleancache pool that clean file pages evicted from the page cache
+// go to; tagged allocations reserve their tag storage through tag_storage_manager, which takes
+// blocks back from the pool (dropping cached data). Tag storage never holds movable pages, so
+// pins cannot get in the way and no reservation migrates or sleeps. Hosted.
+#pragma once
+
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "../tags/tags.hpp"
+#include "buddy_allocator.hpp"
+#include "pool_storage.hpp"
+#include "tag_machine.hpp"
+
+namespace tagcache::model {
+
+// Linear fits of the GCMA RFC v2 allocation latencies (S. Park et al., Feb 2015, CuBox i4 Pro
+// under a background kernel build; REFERENCES.md): GCMA discarding clean pages, 1 page 26 us
+// and 4,096 pages 13,091 us on average, so cost(n) = a + b * n with b = (13,091 - 26) / 4,095.
+// A cleancache reservation that claims blocks pays GCMA's cost for their pages.
+struct gcma_cost_fit {
+    static constexpr double per_page_us = (13'091.0 - 26.0) / 4'095.0; // 3.19 us
+    static constexpr double fixed_us = 26.0 - per_page_us;             // 22.8 us
+    static constexpr double cost_us(uint64_t pages) noexcept {
+        return pages == 0 ? 0.0 : fixed_us + per_page_us * static_cast<double>(pages);
+    }
+};
+
+template <class PoolConfig = default_pool_config, class Lock = no_lock>
+class cleancache_machine {
+public:
+    struct tag_config {
+        using lock = Lock;
+        using maintenance = no_tag_maintenance;
+        using pool = cleancache_pool<PoolConfig>;
+    };
+    using manager_type = tag_storage_manager<tag_config>;
+
+    explicit cleancache_machine(const tag_map& map, uint32_t inodes = 0)
+        : map_(map)
+        , pool_(geometry_for(map, inodes)) {
+        std::vector<pfn_range> memory;
+        for (const tag_region& r : map.regions())
+            memory.push_back(r.memory);
+        normal_ = buddy_allocator(memory);
+        manager_storage_.reset(static_cast<unsigned char*>(
+            std::aligned_alloc(64, (manager_type::required_bytes(map) + 63) & ~size_t{63})));
+        const auto manager = manager_type::create(manager_storage_.get(),
+                                                  manager_type::required_bytes(map), map, *pool_);
+        if (!manager)
+            throw std::invalid_argument(std::string("tagcache: cannot build the tag manager: ") +
+                                        error_message(manager.error()));
+        manager_ = *manager;
+        fs_ = pool_->add_fs().value();
+    }
+    ~cleancache_machine() {
+        if (manager_ != nullptr)
+            manager_->~manager_type();
+    }
+    cleancache_machine(const cleancache_machine&) = delete;
+    cleancache_machine& operator=(const cleancache_machine&) = delete;
+
+    const char* name() const noexcept { return "cleancache"; }
+
+    allocation_report allocate(unsigned order, allocation_kind kind, reserve_context) {
+        allocation_report report;
+        report.order = order;
+        report.kind = kind;
+        ++stats_.allocations;
+        const auto pfn = normal_.allocate(order);
+        if (!pfn) {
+            ++stats_.allocation_failures;
+            report.error = errc::no_space;
+            return report;
+        }
+        report.pfn = *pfn;
+        if (kind == allocation_kind::tagged) {
+            report.reservation = reserve(*pfn, order);
+            if (report.reservation.error != errc::ok) { // cannot happen for memory we own
+                normal_.free(*pfn, order);
+                ++stats_.allocation_failures;
+                report.error = report.reservation.error;
+                return report;
+            }
+        }
+        live_[*pfn] = allocation{order, kind, 0};
+        return report;
+    }
+
+    result<void> free(pfn_t pfn, unsigned order) {
+        const auto it = live_.find(pfn);
+        if (it == live_.end() || it->second.order != order)
+            return errc::not_reserved;
+        if (it->second.kind == allocation_kind::tagged)
+            if (const auto released = manager_->release(pfn, order); !released)
+                return released.error();
+        normal_.free(pfn, order);
+        live_.erase(it);
+        ++stats_.frees;
+        return {};
+    }
+
+    // Pins hold pages in place; nothing here ever needs to move them.
+    result<void> pin(pfn_t pfn) { return adjust_pin(pfn, +1); }
+    result<void> unpin(pfn_t pfn) { return adjust_pin(pfn, -1); }
+
+    bool store_file_page(const page_key& key) {
+        ++stats_.file_stores;
+        return pool_->store({fs_, key.inode, key.index}, 0, nullptr).has_value();
+    }
+    bool restore_file_page(const page_key& key) {
+        const auto filled = pool_->restore({fs_, key.inode, key.index}, 0, nullptr);
+        const bool hit = filled && filled->all(0);
+        ++(hit ? stats_.file_hits : stats_.file_misses);
+        return hit;
+    }
+
+    machine_stats stats() const {
+        machine_stats out = stats_;
+        out.usable_pages = normal_.total_pages(); // tag storage is the pool's, not the allocator's
+        out.tag_pages_cached = pool_->stats().cached;
+        out.tag_pages_movable = 0;
+        return out;
+    }
+
+    cleancache_pool<PoolConfig>& pool() const noexcept { return *pool_; }
+    manager_type& manager() const noexcept { return *manager_; }
+    const buddy_allocator& allocator() const noexcept { return normal_; }
+
+private:
+    struct allocation {
+        unsigned order;
+        allocation_kind kind;
+        int pins;
+    };
+
+    static pool_geometry geometry_for(const tag_map& map, uint32_t inodes) {
+        pool_geometry g;
+        g.slots = static_cast<uint32_t>(map.total_tag_pages());
+        g.inodes = inodes;
+        g.page = map.page();
+        g.max_ranges = map.region_count() + 1;
+        for (const tag_region& r : map.regions())
+            g.max_block_pages = std::max(g.max_block_pages, static_cast<uint32_t>(r.block_pages));
+        return g;
+    }
+
+    reservation_report reserve(pfn_t pfn, unsigned order) {
+        reservation_report report;
+        report.pfn = pfn;
+        const uint64_t recalled_before = recalled();
+        const uint64_t claimed_before = manager_->stats().blocks_claimed;
+        const auto start = std::chrono::steady_clock::now();
+        const auto reserved = manager_->reserve(pfn, order);
+        report.measured_ns =
+            std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start)
+                .count();
+        ++stats_.reservations;
+        if (!reserved) {
+            report.error = reserved.error();
+            ++stats_.reservation_failures;
+            return report;
+        }
+        report.blocks_claimed =
+            static_cast<uint32_t>(manager_->stats().blocks_claimed - claimed_before);
+        report.pages_dropped = static_cast<uint32_t>(recalled() - recalled_before);
+        stats_.pages_dropped += report.pages_dropped;
+        const auto span = map_.blocks_for_folio(pfn, order).value();
+        report.modelled_us = gcma_cost_fit::cost_us(uint64_t{report.blocks_claimed} *
+                                                    map_.region(span.region).block_pages);
+        return report;
+    }
+
+    uint64_t recalled() const {
+        uint64_t total = 0;
+        for (uint32_t r = 0; r < map_.region_count(); ++r)
+            total += pool_->donor_info(manager_->donor_of_region(r))->recalled;
+        return total;
+    }
+
+    result<void> adjust_pin(pfn_t pfn, int delta) {
+        for (auto& [first, a] : live_) {
+            if (pfn >= first && pfn - first < (pfn_t{1} << a.order)) {
+                if (a.kind != allocation_kind::movable)
+                    return errc::not_donor_page; // only movable user pages are pinned here
+                if (a.pins + delta < 0)
+                    return errc::not_reserved;
+                a.pins += delta;
+                return {};
+            }
+        }
+        return errc::not_tagged_memory;
+    }
+
+    struct free_deleter {
+        void operator()(unsigned char* p) const noexcept { std::free(p); }
+    };
+
+    tag_map map_;
+    owned_pool<PoolConfig> pool_;
+    buddy_allocator normal_;
+    std::unique_ptr<unsigned char, free_deleter> manager_storage_;
+    manager_type* manager_ = nullptr;
+    fs_id fs_ = 0;
+    std::unordered_map<pfn_t, allocation> live_;
+    machine_stats stats_;
+};
+
+} // namespace tagcache::model

@@ -1,0 +1,947 @@
+// The CMA-migration baseline (Linux RFC v3): claims that migrate movable pages, pinned pages
+// defeating claims (retries, rollback, the folio-migrating fallback), atomic reservations,
+// reference counts against a page-by-page reference model, every error path, the cost model
+// and cma_machine's placement rule and accounting.
+#include <tagcache/model/cma_machine.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "catch.hpp"
+#include "mapping/machines.hpp"
+
+using namespace tagcache;
+using namespace tagcache::model;
+using namespace tagcache::test;
+
+namespace {
+
+constexpr uint64_t page_4k = 4096;
+
+// One region of `tag_pages` tag pages (tagged memory 32 times as large), 4 KiB pages; the
+// tagged memory starts at pfn 0x80000, the tag storage at pfn 0x90000.
+tag_map one_region(uint64_t bsp, uint64_t tag_pages = 64, page_size page = page_size::size_4k) {
+    const uint64_t bytes = page_bytes(page);
+    const tag_region_desc descs[] = {
+        region_at(0x8000'0000, tag_pages * 32 * bytes, 0x9000'0000, bsp * 0x1000)};
+    return tag_map::create(descs, page).value();
+}
+
+std::vector<pfn_range> memory_of(const tag_map& map) {
+    std::vector<pfn_range> ranges;
+    for (const tag_region& region : map.regions())
+        ranges.push_back(region.memory);
+    return ranges;
+}
+
+// A cma_tag_storage on its own, with the normal allocator and owners' table it works with.
+struct rig {
+    tag_map map;
+    buddy_allocator normal;
+    allocation_table owners;
+    cma_tag_storage storage;
+
+    explicit rig(const tag_map& m, cma_options options = {})
+        : map(m)
+        , normal(memory_of(m))
+        , storage(map, normal, owners, options) {}
+
+    pfn_t mem(uint64_t offset, uint32_t region = 0) const {
+        return map.region(region).memory.first + offset;
+    }
+    pfn_t tag(uint64_t offset, uint32_t region = 0) const {
+        return map.region(region).tags.first + offset;
+    }
+    // A tagged folio allocated in normal memory (reserve's precondition), recorded as tagged.
+    pfn_t tagged_at(uint64_t offset, unsigned order, uint32_t region = 0) {
+        const pfn_t pfn = mem(offset, region);
+        REQUIRE(normal.allocate_at(pfn, order));
+        REQUIRE(owners.insert({pfn, order, allocation_kind::tagged, 0}));
+        return pfn;
+    }
+    void movable_at(uint64_t tag_offset, unsigned order, uint32_t pins = 0) {
+        REQUIRE(storage.allocate_movable_at(tag(tag_offset), order));
+        owners.find(tag(tag_offset))->pins = pins;
+    }
+};
+
+// Everything reserve() may change, for "changes nothing" checks.
+struct snapshot {
+    std::vector<bool> reserved;
+    std::vector<uint32_t> refs;
+    std::vector<std::set<pfn_t>> cma_free, normal_free;
+    std::map<pfn_t, allocation_record> allocations;
+    uint64_t pages_reserved = 0, blocks_in_use = 0, tag_pages_in_use = 0;
+    bool operator==(const snapshot&) const = default;
+};
+
+snapshot take_snapshot(const cma_tag_storage& storage, const buddy_allocator& normal,
+                       const allocation_table& owners) {
+    snapshot s;
+    for (const tag_region& region : storage.map().regions()) {
+        for (pfn_t p = region.memory.first; p < region.memory.end(); ++p)
+            s.reserved.push_back(storage.is_reserved(p));
+        for (uint64_t b = 0; b < region.block_count(); ++b)
+            s.refs.push_back(storage.block_refs({region.index, b}));
+    }
+    for (unsigned o = 0; o <= storage.cma().max_order(); ++o)
+        s.cma_free.push_back(storage.cma().free_blocks(o));
+    for (unsigned o = 0; o <= normal.max_order(); ++o)
+        s.normal_free.push_back(normal.free_blocks(o));
+    s.allocations = owners.records();
+    s.pages_reserved = storage.stats().pages_reserved;
+    s.blocks_in_use = storage.stats().blocks_in_use;
+    s.tag_pages_in_use = storage.stats().tag_pages_in_use;
+    return s;
+}
+snapshot take_snapshot(const rig& r) {
+    return take_snapshot(r.storage, r.normal, r.owners);
+}
+
+// Allocates every free page of `allocator` (not recorded anywhere: someone else's memory).
+void fill(buddy_allocator& allocator) {
+    for (unsigned o = allocator.max_order() + 1; o-- > 0;)
+        while (allocator.allocate(o))
+            continue;
+}
+
+bool near(double a, double b, double tolerance = 1e-6) {
+    return std::abs(a - b) <= tolerance;
+}
+
+} // namespace
+
+TEST_CASE("cma cost model: straight lines through the GCMA RFC v2 averages", "[cma][cost]") {
+    // CMA: b = (298,640 - 684) / 4,095, a = 684 - b; GCMA: b = (13,091 - 26) / 4,095.
+    CHECK(near(cma_cost_fit.per_page_us, 72.760928, 1e-6));
+    CHECK(near(cma_cost_fit.fixed_us, 611.239072, 1e-6));
+    CHECK(near(gcma_cost_fit.per_page_us, 3.190476, 1e-6));
+    CHECK(near(gcma_cost_fit.fixed_us, 22.809524, 1e-6));
+    CHECK(near(cma_cost_fit(1), 684));
+    CHECK(near(cma_cost_fit(4096), 298'640));
+    CHECK(near(gcma_cost_fit(1), 26));
+    CHECK(near(gcma_cost_fit(4096), 13'091));
+    STATIC_REQUIRE(cma_cost_fit(2) > gcma_cost_fit(2));
+    CHECK(near(cma_block_claim_cost(true, 3), cma_cost_fit(3)));
+    CHECK(near(cma_block_claim_cost(false, 3), gcma_cost_fit(3)));
+}
+
+TEST_CASE("claiming a block migrates its movable pages", "[cma][migration]") {
+    rig r(one_region(2)); // a block is tag pages {2b, 2b + 1}, serving data pages [64b, +64)
+    const uint64_t normal_free = r.normal.free_pages();
+
+    SECTION("to normal memory first: pages and bytes counted, owners' records updated") {
+        r.movable_at(0, 0);
+        r.movable_at(1, 0);
+        r.movable_at(2, 0); // block 1: not touched
+        const pfn_t pfn = r.tagged_at(0, 0);
+        const reservation_report report = r.storage.reserve(pfn, 0);
+        REQUIRE(report.error == errc::ok);
+        CHECK(report.pfn == pfn); // the tagged folio's data pages stay where they are
+        CHECK_FALSE(report.fell_back);
+        CHECK(report.blocks_claimed == 1);
+        CHECK(report.pages_migrated == 2);
+        CHECK(report.bytes_copied == 2 * page_4k);
+        CHECK(report.retries == 0);
+        CHECK(near(report.modelled_us, cma_cost_fit(2)));
+        CHECK(report.measured_ns >= 0);
+        // The movable pages went to the lowest free normal pages, their records with them.
+        CHECK(r.owners.find(r.tag(0)) == nullptr);
+        CHECK(r.owners.find(r.tag(1)) == nullptr);
+        REQUIRE(r.owners.find(r.mem(1)) != nullptr);
+        REQUIRE(r.owners.find(r.mem(2)) != nullptr);
+        CHECK(r.owners.find(r.mem(1))->kind == allocation_kind::movable);
+        CHECK(r.owners.find(r.mem(2))->kind == allocation_kind::movable);
+        CHECK(*r.owners.find(pfn) == allocation_record{pfn, 0, allocation_kind::tagged, 0});
+        CHECK_FALSE(r.normal.is_free(pfn));
+        CHECK(r.normal.free_pages() == normal_free - 3);
+        CHECK(r.owners.find(r.tag(2)) != nullptr);
+        CHECK(r.storage.state_of(r.tag(0)).value() == tag_page_state::tags);
+        CHECK(r.storage.state_of(r.tag(1)).value() == tag_page_state::tags);
+        CHECK(r.storage.state_of(r.tag(2)).value() == tag_page_state::movable);
+        CHECK(r.storage.state_of(r.tag(3)).value() == tag_page_state::free);
+        CHECK(r.storage.block_refs({0, 0}) == 1);
+        CHECK(r.storage.is_reserved(pfn));
+        CHECK(r.storage.tag_pages_movable() == 1);
+        const cma_stats& s = r.storage.stats();
+        CHECK(s.pages_migrated == 2);
+        CHECK(s.bytes_copied == 2 * page_4k);
+        CHECK(s.blocks_claimed == 1);
+        CHECK(s.reservations == 1);
+        CHECK(s.tag_pages_in_use == 2);
+        CHECK(r.storage.check_invariants() == nullptr);
+    }
+    SECTION("a movable folio across two blocks moves whole") {
+        r.movable_at(0, 2); // tag pages 0..3: blocks 0 and 1
+        const pfn_t pfn = r.tagged_at(0, 0);
+        const reservation_report report = r.storage.reserve(pfn, 0);
+        REQUIRE(report.error == errc::ok);
+        CHECK(report.pages_migrated == 4);
+        CHECK(report.bytes_copied == 4 * page_4k);
+        REQUIRE(r.owners.find(r.mem(4)) != nullptr); // the lowest free order-2 normal block
+        CHECK(r.owners.find(r.mem(4))->order == 2);
+        CHECK(r.storage.state_of(r.tag(2)).value() == tag_page_state::free);
+        CHECK(r.storage.state_of(r.tag(3)).value() == tag_page_state::free);
+        CHECK(r.storage.check_invariants() == nullptr);
+    }
+    SECTION("to tag storage outside the claimed blocks when normal memory is full") {
+        r.movable_at(0, 0);
+        const pfn_t pfn = r.tagged_at(0, 6); // tag pages 0, 1: block 0
+        fill(r.normal);
+        const reservation_report report = r.storage.reserve(pfn, 6);
+        REQUIRE(report.error == errc::ok);
+        CHECK(report.pages_migrated == 1);
+        // Free CMA blocks were {1: order 0, 2: order 1, ...}; page 1 is in block 0.
+        REQUIRE(r.owners.find(r.tag(2)) != nullptr);
+        CHECK(r.storage.state_of(r.tag(2)).value() == tag_page_state::movable);
+        CHECK(r.storage.block_refs({0, 0}) == 64);
+        CHECK(r.storage.check_invariants() == nullptr);
+    }
+    SECTION("with nowhere to migrate to, the claim and the reservation fail") {
+        r.movable_at(0, 0);
+        const pfn_t pfn = r.tagged_at(0, 0);
+        fill(r.normal);
+        for (uint64_t t = 2; t < 64; ++t)
+            r.movable_at(t, 0);
+        const snapshot before = take_snapshot(r);
+        const reservation_report report = r.storage.reserve(pfn, 0);
+        CHECK(report.error == cma_error::no_tag_storage);
+        CHECK(report.retries == 2);
+        CHECK(report.pages_migrated == 0);
+        CHECK(take_snapshot(r) == before);
+        CHECK(r.storage.stats().failures == 1);
+    }
+}
+
+TEST_CASE("a pinned page defeats the claim", "[cma][pin]") {
+    SECTION("3 attempts, then the blocks claimed so far are rolled back exactly") {
+        rig r(one_region(1), cma_options{3, false, 64}); // no fallback: observe the rollback
+        r.movable_at(1, 0, 1);                           // block 1, pinned
+        const pfn_t pfn = r.tagged_at(0, 6);             // tag pages 0, 1: blocks 0 and 1
+        const snapshot before = take_snapshot(r);
+        const reservation_report report = r.storage.reserve(pfn, 6);
+        CHECK(report.error == cma_error::no_tag_storage);
+        CHECK(report.retries == 2);
+        CHECK(report.blocks_claimed == 0);
+        CHECK(report.pages_migrated == 0);
+        CHECK_FALSE(report.fell_back);
+        // Block 0 (free) was claimed, then block 1 tried three times.
+        CHECK(near(report.modelled_us, gcma_cost_fit(1) + 3 * cma_cost_fit(1)));
+        CHECK(take_snapshot(r) == before);
+        const cma_stats& s = r.storage.stats();
+        CHECK(s.failures == 1);
+        CHECK(s.retries == 2);
+        CHECK(s.blocks_claimed == 0);
+        CHECK(s.blocks_returned == 0);
+        CHECK(r.storage.check_invariants() == nullptr);
+    }
+    SECTION("pages migrated before the pinned one stay where they went") {
+        rig r(one_region(2), cma_options{3, false, 64});
+        r.movable_at(0, 0);
+        r.movable_at(1, 0, 1);
+        const pfn_t pfn = r.tagged_at(0, 0);
+        const snapshot before = take_snapshot(r);
+        const reservation_report report = r.storage.reserve(pfn, 0);
+        CHECK(report.error == cma_error::no_tag_storage);
+        CHECK(report.retries == 2);
+        CHECK(report.pages_migrated == 1); // once: the later attempts find the page free
+        const snapshot after = take_snapshot(r);
+        CHECK(after.reserved == before.reserved);
+        CHECK(after.refs == before.refs);
+        CHECK(r.owners.find(r.tag(0)) == nullptr);
+        CHECK(r.owners.find(r.mem(1)) != nullptr);
+        CHECK(r.storage.state_of(r.tag(0)).value() == tag_page_state::free);
+        CHECK(r.storage.state_of(r.tag(1)).value() == tag_page_state::movable);
+        CHECK(r.storage.check_invariants() == nullptr);
+    }
+    SECTION("the fallback migrates the tagged folio to memory whose blocks are free") {
+        rig r(one_region(1));
+        r.movable_at(0, 0, 1);
+        const pfn_t pfn = r.tagged_at(0, 2); // block 0, whose only tag page is pinned
+        const reservation_report report = r.storage.reserve(pfn, 2);
+        REQUIRE(report.error == errc::ok);
+        CHECK(report.fell_back);
+        // Free normal blocks: order 2 at 4 (block 0 again), ..., order 5 at 32 (block 1).
+        CHECK(report.pfn == r.mem(32));
+        CHECK(report.retries == 2);
+        CHECK(report.pages_migrated == 4);
+        CHECK(report.bytes_copied == 4 * page_4k);
+        CHECK(report.blocks_claimed == 1);
+        CHECK(near(report.modelled_us, 3 * cma_cost_fit(1) + gcma_cost_fit(1) + cma_cost_fit(4)));
+        CHECK(r.owners.find(pfn) == nullptr);
+        REQUIRE(r.owners.find(r.mem(32)) != nullptr);
+        CHECK(r.owners.find(r.mem(32))->kind == allocation_kind::tagged);
+        CHECK(r.normal.is_free(pfn));
+        CHECK_FALSE(r.normal.is_free(r.mem(32)));
+        CHECK_FALSE(r.storage.is_reserved(pfn));
+        for (uint64_t i = 0; i < 4; ++i)
+            CHECK(r.storage.is_reserved(r.mem(32 + i)));
+        CHECK(r.storage.block_refs({0, 0}) == 0);
+        CHECK(r.storage.block_refs({0, 1}) == 4);
+        CHECK(r.storage.state_of(r.tag(0)).value() == tag_page_state::movable);
+        const cma_stats& s = r.storage.stats();
+        CHECK(s.fallbacks == 1);
+        CHECK(s.failures == 0);
+        CHECK(s.reservations == 1);
+        CHECK(r.storage.check_invariants() == nullptr);
+        // The moved folio releases like any other.
+        REQUIRE(r.storage.release(r.mem(32), 2).has_value());
+        CHECK(r.storage.stats().blocks_returned == 1);
+        CHECK(r.storage.check_invariants() == nullptr);
+    }
+    SECTION("with no fallback candidate the reservation fails and nothing changes") {
+        rig r(one_region(1));
+        r.movable_at(0, 6, 1); // every tag page, pinned
+        const pfn_t pfn = r.tagged_at(0, 0);
+        const snapshot before = take_snapshot(r);
+        const reservation_report report = r.storage.reserve(pfn, 0);
+        CHECK(report.error == cma_error::no_tag_storage);
+        CHECK(report.retries == 2);
+        CHECK_FALSE(report.fell_back);
+        CHECK(report.pfn == pfn);
+        CHECK(take_snapshot(r) == before);
+        CHECK(r.storage.stats().failures == 1);
+        CHECK(r.storage.stats().fallbacks == 0);
+    }
+}
+
+TEST_CASE("the fallback examines at most 64 candidates", "[cma][pin]") {
+    // bsp 1, 128 blocks. Block 0 (where the tagged folio is) holds a pinned page; every other
+    // block holds a movable page except block `spare`. The candidates, counted once per
+    // distinct set of blocks, are blocks 0, 1, 2, ... in address order: block k is the
+    // (k + 1)-th.
+    const uint64_t spare = GENERATE(uint64_t{63}, uint64_t{64});
+    rig r(one_region(1, 128));
+    r.movable_at(0, 0, 1);
+    for (uint64_t t = 1; t < 128; ++t)
+        if (t != spare)
+            r.movable_at(t, 0);
+    const pfn_t pfn = r.tagged_at(0, 0);
+    const reservation_report report = r.storage.reserve(pfn, 0);
+    CAPTURE(spare);
+    if (spare == 63) {
+        REQUIRE(report.error == errc::ok);
+        CHECK(report.fell_back);
+        CHECK(report.pfn == r.mem(63 * 32));
+    } else {
+        CHECK(report.error == cma_error::no_tag_storage);
+        CHECK_FALSE(report.fell_back);
+    }
+    CHECK(r.storage.check_invariants() == nullptr);
+}
+
+TEST_CASE("atomic reservations cannot migrate", "[cma][atomic]") {
+    rig r(one_region(2));
+    r.movable_at(2, 0); // block 1
+    const reserve_context atomic{true};
+
+    const pfn_t a = r.tagged_at(0, 0);
+    reservation_report report = r.storage.reserve(a, 0, atomic); // block 0: free
+    REQUIRE(report.error == errc::ok);
+    CHECK(report.blocks_claimed == 1);
+    CHECK(near(report.modelled_us, gcma_cost_fit(2)));
+    const pfn_t b = r.tagged_at(1, 0);
+    report = r.storage.reserve(b, 0, atomic); // block 0: already holds tags
+    REQUIRE(report.error == errc::ok);
+    CHECK(report.blocks_claimed == 0);
+    CHECK(report.modelled_us == 0);
+    CHECK(r.storage.block_refs({0, 0}) == 2);
+
+    const pfn_t c = r.tagged_at(64, 0); // block 1: holds a movable page
+    const snapshot before = take_snapshot(r);
+    report = r.storage.reserve(c, 0, atomic);
+    CHECK(report.error == cma_error::would_sleep);
+    CHECK(report.pages_migrated == 0);
+    CHECK(report.retries == 0);
+    CHECK_FALSE(report.fell_back); // the fallback would migrate too
+    CHECK(report.modelled_us == 0);
+    CHECK(take_snapshot(r) == before);
+    CHECK(r.storage.stats().atomic_failures == 1);
+    CHECK(r.storage.stats().failures == 1);
+
+    // A folio across a free block (2) and one needing migration (3) fails as a whole.
+    r.movable_at(6, 0);
+    const pfn_t d = r.tagged_at(128, 7); // tag pages 4..7: blocks 2 and 3
+    const snapshot before_d = take_snapshot(r);
+    CHECK(r.storage.reserve(d, 7, atomic).error == cma_error::would_sleep);
+    CHECK(take_snapshot(r) == before_d);
+    CHECK(r.storage.stats().atomic_failures == 2);
+
+    report = r.storage.reserve(c, 0); // may sleep: migrates
+    REQUIRE(report.error == errc::ok);
+    CHECK(report.pages_migrated == 1);
+    report = r.storage.reserve(d, 7);
+    REQUIRE(report.error == errc::ok);
+    CHECK(report.pages_migrated == 1);
+    CHECK(report.blocks_claimed == 2);
+    CHECK(r.storage.block_refs({0, 2}) == 64);
+    CHECK(r.storage.block_refs({0, 3}) == 64);
+    CHECK(r.storage.check_invariants() == nullptr);
+}
+
+namespace {
+
+// Two regions: bsp 2 (64 tag pages) and bsp 1 (32 tag pages).
+tag_map two_regions() {
+    const tag_region_desc descs[] = {
+        region_at(0x8000'0000, 64 * 32 * page_4k, 0x9000'0000, 0x2000),
+        region_at(0xA000'0000, 32 * 32 * page_4k, 0x9010'0000, 0x1000),
+    };
+    return tag_map::create(descs, page_size::size_4k).value();
+}
+
+// The reference: reserved pages in a set, and each block's count computed page by page from
+// the definitions (tag page = (p - memory.first) / 32, block = tag page / bsp).
+struct reference_model {
+    const tag_map& map;
+    std::set<pfn_t> reserved;
+    std::map<std::pair<uint32_t, uint64_t>, uint32_t> refs;
+
+    std::pair<uint32_t, uint64_t> block_of(pfn_t p) const {
+        for (const tag_region& region : map.regions())
+            if (region.memory.contains(p))
+                return {region.index, (p - region.memory.first) / 32 / region.block_pages};
+        FAIL("page outside every region");
+        return {};
+    }
+    bool any(pfn_t pfn, unsigned order) const {
+        for (pfn_t p = pfn; p < pfn + (pfn_t{1} << order); ++p)
+            if (reserved.count(p) != 0)
+                return true;
+        return false;
+    }
+    bool all(pfn_t pfn, unsigned order) const {
+        for (pfn_t p = pfn; p < pfn + (pfn_t{1} << order); ++p)
+            if (reserved.count(p) == 0)
+                return false;
+        return true;
+    }
+    void reserve(pfn_t pfn, unsigned order) {
+        for (pfn_t p = pfn; p < pfn + (pfn_t{1} << order); ++p) {
+            reserved.insert(p);
+            ++refs[block_of(p)];
+        }
+    }
+    void release(pfn_t pfn, unsigned order) {
+        for (pfn_t p = pfn; p < pfn + (pfn_t{1} << order); ++p) {
+            reserved.erase(p);
+            --refs[block_of(p)];
+        }
+    }
+    uint32_t refs_of(uint32_t region, uint64_t block) const {
+        const auto it = refs.find({region, block});
+        return it == refs.end() ? 0 : it->second;
+    }
+};
+
+void check_against(const cma_tag_storage& storage, const reference_model& model, bool bitmap) {
+    for (const tag_region& region : storage.map().regions()) {
+        for (uint64_t b = 0; b < region.block_count(); ++b) {
+            INFO("region " << region.index << " block " << b);
+            REQUIRE(storage.block_refs({region.index, b}) == model.refs_of(region.index, b));
+            const auto state = storage.state_of(region.tags.first + b * region.block_pages);
+            REQUIRE((state.value() == tag_page_state::tags) ==
+                    (model.refs_of(region.index, b) != 0));
+        }
+        if (bitmap)
+            for (pfn_t p = region.memory.first; p < region.memory.end(); ++p)
+                REQUIRE(storage.is_reserved(p) == (model.reserved.count(p) != 0));
+    }
+    REQUIRE(storage.stats().pages_reserved == model.reserved.size());
+    REQUIRE(storage.check_invariants() == nullptr);
+}
+
+} // namespace
+
+TEST_CASE("straddling folios count in every block they need; piecewise release", "[cma][refs]") {
+    SECTION("bsp 3, order 6 at offset 64: tag pages 2 and 3, blocks 0 and 1") {
+        // v3's count, ceil(2 / 3) = 1 block from the first, would reserve block 0 only.
+        rig r(one_region(3, 96));
+        reference_model model{r.map, {}, {}};
+        const pfn_t pfn = r.tagged_at(64, 6);
+        const reservation_report report = r.storage.reserve(pfn, 6);
+        REQUIRE(report.error == errc::ok);
+        CHECK(report.blocks_claimed == 2);
+        model.reserve(pfn, 6);
+        CHECK(r.storage.block_refs({0, 0}) == 32);
+        CHECK(r.storage.block_refs({0, 1}) == 32);
+        check_against(r.storage, model, true);
+        // Released page by page in a shuffled order: each block goes back at its last page.
+        std::vector<pfn_t> pages;
+        for (pfn_t p = pfn; p < pfn + 64; ++p)
+            pages.push_back(p);
+        std::mt19937_64 rng(7);
+        std::shuffle(pages.begin(), pages.end(), rng);
+        uint64_t returned = 0;
+        for (const pfn_t p : pages) {
+            REQUIRE(r.storage.release(p, 0).has_value());
+            model.release(p, 0);
+            returned += model.refs_of(0, model.block_of(p).second) == 0 ? 1u : 0u;
+            CHECK(r.storage.stats().blocks_returned == returned);
+            check_against(r.storage, model, false);
+        }
+        CHECK(returned == 2);
+        CHECK(r.storage.state_of(r.tag(3)).value() == tag_page_state::free);
+        CHECK(r.storage.release(pfn, 0).error() == errc::not_reserved);
+    }
+    SECTION("bsp 2, order 7 at offset 0: tag pages 0..3, blocks 0 and 1") {
+        rig r(one_region(2));
+        reference_model model{r.map, {}, {}};
+        const pfn_t pfn = r.tagged_at(0, 7);
+        REQUIRE(r.storage.reserve(pfn, 7).error == errc::ok);
+        model.reserve(pfn, 7);
+        CHECK(r.storage.block_refs({0, 0}) == 64);
+        CHECK(r.storage.block_refs({0, 1}) == 64);
+        check_against(r.storage, model, true);
+        // Released in aligned parts of decreasing size.
+        for (const auto& [offset, order] : std::vector<std::pair<uint64_t, unsigned>>{
+                 {64, 6}, {0, 5}, {48, 4}, {32, 3}, {40, 3}}) {
+            REQUIRE(r.storage.release(pfn + offset, order).has_value());
+            model.release(pfn + offset, order);
+            check_against(r.storage, model, true);
+        }
+        CHECK(r.storage.stats().blocks_returned == 2);
+    }
+}
+
+TEST_CASE("reference counts and the bitmap follow a page-by-page model under random traffic",
+          "[cma][refs][random]") {
+    const int which = GENERATE(0, 1, 2);
+    const tag_map map = which == 0   ? one_region(3, 96)
+                        : which == 1 ? two_regions()
+                                     : one_region(3, 48, page_size::size_16k); // bsp 3 at 16K
+    CAPTURE(which);
+    rig r(map);
+    reference_model model{r.map, {}, {}};
+    std::map<pfn_t, unsigned> folios; // live tagged folios
+    std::mt19937_64 rng(0x7a9c'0000u + static_cast<unsigned>(which));
+    const auto below = [&](uint64_t n) { return n == 0 ? 0 : rng() % n; };
+    const uint64_t total = map.total_tagged_pages();
+    uint64_t rejected = 0;
+
+    for (int step = 0; step < 2500; ++step) {
+        CAPTURE(step);
+        const uint64_t op = below(100);
+        const tag_region& region = map.region(static_cast<uint32_t>(below(map.region_count())));
+        if (op < 40 && model.reserved.size() < total / 2) { // a new tagged folio
+            const auto order = static_cast<unsigned>(below(7));
+            const pfn_t pfn = region.memory.first + (below(region.memory.count >> order) << order);
+            if (r.normal.allocate_at(pfn, order)) {
+                REQUIRE(r.owners.insert({pfn, order, allocation_kind::tagged, 0}));
+                const reservation_report report = r.storage.reserve(pfn, order);
+                REQUIRE(report.error == errc::ok);
+                REQUIRE(report.pfn == pfn);
+                REQUIRE_FALSE(report.fell_back);
+                model.reserve(pfn, order);
+                folios[pfn] = order;
+            } else if (model.any(pfn, order)) {
+                REQUIRE(r.storage.reserve(pfn, order).error == errc::already_reserved);
+                ++rejected;
+            }
+        } else if (op < 70 && !folios.empty()) { // release an aligned part of a folio
+            auto it = folios.begin();
+            std::advance(it, static_cast<long>(below(folios.size())));
+            const auto [head, order] = *it;
+            const auto part = static_cast<unsigned>(below(order + 1));
+            const pfn_t pfn = head + (below(uint64_t{1} << (order - part)) << part);
+            const auto released = r.storage.release(pfn, part);
+            if (model.all(pfn, part)) {
+                REQUIRE(released.has_value());
+                model.release(pfn, part);
+            } else {
+                REQUIRE(released.error() == errc::not_reserved); // double free, whole or part
+                ++rejected;
+            }
+            if (!model.any(head, order)) {
+                r.normal.free(head, order);
+                r.owners.erase(head);
+                folios.erase(head);
+            }
+        } else if (op < 80) { // release of pages that are not all reserved
+            const auto order = static_cast<unsigned>(below(4));
+            const pfn_t pfn = region.memory.first + (below(region.memory.count >> order) << order);
+            if (!model.all(pfn, order)) {
+                REQUIRE(r.storage.release(pfn, order).error() == errc::not_reserved);
+                ++rejected;
+            }
+        } else if (op < 90) { // movable traffic in tag storage
+            if (below(2) == 0) {
+                (void)r.storage.allocate_movable(static_cast<unsigned>(below(3)));
+            } else {
+                std::vector<allocation_record> movable;
+                for (const auto& [at, record] : r.owners.records())
+                    if (record.kind == allocation_kind::movable)
+                        movable.push_back(record);
+                if (!movable.empty()) {
+                    const allocation_record victim = movable[below(movable.size())];
+                    if (r.storage.cma().owns(victim.pfn)) {
+                        REQUIRE(r.storage.free_movable(victim.pfn).has_value());
+                    } else { // migrated to normal memory earlier
+                        r.normal.free(victim.pfn, victim.order);
+                        r.owners.erase(victim.pfn);
+                    }
+                }
+            }
+        } else { // error paths
+            REQUIRE(r.storage.reserve(region.tags.first + below(region.tags.count), 0).error ==
+                    errc::tag_storage_not_taggable);
+            REQUIRE(r.storage.release(region.tags.first, 0).error() ==
+                    errc::tag_storage_not_taggable);
+            REQUIRE(r.storage.reserve(0x10 + below(16), 0).error == errc::not_tagged_memory);
+            REQUIRE(r.storage.reserve(region.memory.first + 1, 1).error == errc::folio_unaligned);
+            rejected += 4;
+        }
+        check_against(r.storage, model, step % 25 == 0);
+        REQUIRE(r.storage.stats().rejected == rejected);
+        REQUIRE(r.storage.stats().failures == 0);
+    }
+    // Release everything: every block goes back to the CMA free lists.
+    for (const auto& [head, order] : folios)
+        for (pfn_t p = head; p < head + (pfn_t{1} << order); ++p)
+            if (model.reserved.count(p) != 0) {
+                REQUIRE(r.storage.release(p, 0).has_value());
+                model.release(p, 0);
+            }
+    check_against(r.storage, model, true);
+    const cma_stats& s = r.storage.stats();
+    CHECK(s.blocks_in_use == 0);
+    CHECK(s.blocks_claimed == s.blocks_returned);
+    CHECK(s.tag_pages_in_use == 0);
+    CHECK(r.storage.tag_pages_movable() ==
+          r.storage.cma().total_pages() - r.storage.cma().free_pages());
+}
+
+TEST_CASE("every error path changes nothing", "[cma][errors]") {
+    rig r(one_region(2));
+    r.movable_at(4, 0);
+    const pfn_t pfn = r.tagged_at(0, 2);
+    REQUIRE(r.storage.reserve(pfn, 2).error == errc::ok);
+    const snapshot before = take_snapshot(r);
+    const uint64_t rejected = r.storage.stats().rejected;
+
+    SECTION("tag storage cannot be tagged") {
+        CHECK(r.storage.reserve(r.tag(4), 0).error == errc::tag_storage_not_taggable);
+        CHECK(r.storage.reserve(r.tag(8), 3).error == errc::tag_storage_not_taggable);
+        CHECK(r.storage.release(r.tag(0), 0).error() == errc::tag_storage_not_taggable);
+        CHECK(r.storage.stats().rejected == rejected + 3);
+    }
+    SECTION("outside every region") {
+        CHECK(r.storage.reserve(0x10, 0).error == errc::not_tagged_memory);
+        CHECK(r.storage.release(0x10, 0).error() == errc::not_tagged_memory);
+        // A folio running off the end of the tagged memory.
+        CHECK(r.storage.reserve(r.mem(0), 12).error == errc::not_tagged_memory);
+        CHECK(r.storage.stats().rejected == rejected + 3);
+    }
+    SECTION("already reserved, whole or in part") {
+        CHECK(r.storage.reserve(pfn, 2).error == errc::already_reserved);
+        CHECK(r.storage.reserve(pfn + 3, 0).error == errc::already_reserved);
+        CHECK(r.storage.reserve(pfn, 3).error == errc::already_reserved);
+        CHECK(r.storage.reserve(pfn, 3, reserve_context{true}).error == errc::already_reserved);
+        CHECK(r.storage.stats().rejected == rejected + 4);
+    }
+    SECTION("unaligned") {
+        CHECK(r.storage.reserve(pfn + 2, 2).error == errc::folio_unaligned);
+        CHECK(r.storage.release(pfn + 1, 1).error() == errc::folio_unaligned);
+    }
+    SECTION("double free") {
+        CHECK(r.storage.release(pfn + 4, 0).error() == errc::not_reserved);
+        CHECK(r.storage.release(pfn, 3).error() == errc::not_reserved); // half reserved
+        CHECK(take_snapshot(r) == before);
+        REQUIRE(r.storage.release(pfn, 2).has_value());
+        const snapshot released = take_snapshot(r);
+        CHECK(r.storage.release(pfn, 2).error() == errc::not_reserved);
+        CHECK(r.storage.release(pfn + 2, 1).error() == errc::not_reserved);
+        CHECK(take_snapshot(r) == released);
+        CHECK(r.storage.stats().rejected == rejected + 4);
+        CHECK(r.storage.stats().releases == 1);
+        return;
+    }
+    CHECK(take_snapshot(r) == before);
+    CHECK(r.storage.stats().reservations == 1);
+    CHECK(r.storage.check_invariants() == nullptr);
+}
+
+TEST_CASE("the FVP tree: both regions, tag storage refused", "[cma][fvp]") {
+    const tag_map map = tag_map::create(fvp_regions, page_size::size_4k).value();
+    rig r(map);
+    // Region 1: memory from 0x8_8000_0000, tags from 0x8_fc00_0000, bsp 1.
+    REQUIRE(r.mem(0, 1) == 0x8'8000'0000 / page_4k);
+    r.movable_at(0, 0); // region 0's first tag page: fill it for region 0's first block
+    REQUIRE(r.storage.allocate_movable_at(r.tag(0, 1), 0));
+    const pfn_t one = r.tagged_at(0, 5, 1);   // 32 pages: one tag page, block (1, 0)
+    const pfn_t zero = r.tagged_at(0, 10, 0); // 1,024 pages: 32 tag pages, blocks (0, 0..31)
+    reservation_report report = r.storage.reserve(one, 5);
+    REQUIRE(report.error == errc::ok);
+    CHECK(report.pages_migrated == 1);
+    CHECK(r.storage.block_refs({1, 0}) == 32);
+    report = r.storage.reserve(zero, 10);
+    REQUIRE(report.error == errc::ok);
+    CHECK(report.blocks_claimed == 32);
+    CHECK(report.pages_migrated == 1);
+    for (uint64_t b = 0; b < 32; ++b)
+        CHECK(r.storage.block_refs({0, b}) == 32);
+    CHECK(r.storage.block_refs({0, 32}) == 0);
+    // Memory 1 ends where region 0's tag storage begins: that page is not taggable.
+    CHECK(r.storage.reserve(0x8'f800'0000 / page_4k, 0).error == errc::tag_storage_not_taggable);
+    CHECK(r.storage.reserve(0x8'fc00'0000 / page_4k, 0).error == errc::tag_storage_not_taggable);
+    CHECK(r.storage.reserve(0x1'0000'0000 / page_4k, 0).error == errc::not_tagged_memory);
+    CHECK(r.storage.check_invariants() == nullptr);
+    REQUIRE(r.storage.release(zero, 10).has_value());
+    REQUIRE(r.storage.release(one, 5).has_value());
+    CHECK(r.storage.stats().blocks_returned == 33);
+    CHECK(r.storage.cma().free_pages() == r.storage.cma().total_pages());
+    CHECK(r.storage.check_invariants() == nullptr);
+}
+
+// ---- cma_machine ------------------------------------------------------------------------------
+
+namespace {
+
+snapshot take_snapshot(const cma_machine& m) {
+    return take_snapshot(m.storage(), m.normal(), m.allocations());
+}
+
+bool is_cma(const cma_machine& m, const allocation_report& report) {
+    return m.in_tag_storage(report.pfn);
+}
+
+} // namespace
+
+TEST_CASE("cma_machine is a tag_machine named cma", "[cma][machine]") {
+    STATIC_REQUIRE(tag_machine<cma_machine>);
+    const cma_machine m(one_region(2));
+    CHECK(std::string_view(m.name()) == "cma");
+}
+
+TEST_CASE("cma_machine places movable pages by the CMA balance rule", "[cma][machine]") {
+    cma_machine m(one_region(2)); // normal: 2,048 pages; CMA: 64
+    CHECK(m.stats().usable_pages == 2048 + 64);
+
+    SECTION("CMA first only while free CMA pages exceed half of all free pages") {
+        const allocation_report first = m.allocate(0, allocation_kind::movable);
+        REQUIRE(first.error == errc::ok);
+        CHECK_FALSE(is_cma(m, first));
+        REQUIRE(m.free(first.pfn, 0).has_value());
+        for (const unsigned order : {10u, 9u, 8u, 7u, 6u})
+            REQUIRE(m.allocate(order, allocation_kind::unmovable).error == errc::ok);
+        REQUIRE(m.normal().free_pages() == 64);
+        // (normal, CMA) free: (64, 64) -> normal; (63, 64) -> CMA; (63, 63) -> normal; ...
+        for (int i = 0; i < 20; ++i) {
+            CAPTURE(i);
+            const uint64_t cma_free = m.storage().cma().free_pages();
+            const bool expect_cma = cma_free > (m.normal().free_pages() + cma_free) / 2;
+            CHECK(expect_cma == (i % 2 == 1));
+            const allocation_report report = m.allocate(0, allocation_kind::movable);
+            REQUIRE(report.error == errc::ok);
+            CHECK(is_cma(m, report) == expect_cma);
+        }
+        CHECK(m.stats().tag_pages_movable == 10);
+        CHECK(m.stats().usable_pages == 2048 + 64); // movable pages in CMA stay usable
+        CHECK(m.storage().check_invariants() == nullptr);
+    }
+    SECTION("the other side when the preferred one has no room") {
+        for (const unsigned order : {10u, 9u, 8u, 7u})
+            REQUIRE(m.allocate(order, allocation_kind::unmovable).error == errc::ok);
+        // 128 free normal pages, then every other one taken: 64 free, none of order 1.
+        std::vector<pfn_t> pages;
+        for (int i = 0; i < 128; ++i)
+            pages.push_back(m.allocate(0, allocation_kind::unmovable).pfn);
+        for (std::size_t i = 0; i < pages.size(); i += 2)
+            REQUIRE(m.free(pages[i], 0).has_value());
+        REQUIRE(m.normal().free_pages() == 64);
+        const allocation_report pair = m.allocate(1, allocation_kind::movable);
+        REQUIRE(pair.error == errc::ok); // normal preferred (64 is not > 64), but fragmented
+        CHECK(is_cma(m, pair));
+        CHECK(pair.pfn == m.map().region(0).tags.first);
+        // Too large for either side.
+        const allocation_report huge = m.allocate(7, allocation_kind::movable);
+        CHECK(huge.error == cma_error::no_memory);
+        CHECK(m.stats().allocation_failures == 1);
+        // Unmovable and tagged pages never come from tag storage.
+        const allocation_report unmovable = m.allocate(1, allocation_kind::unmovable);
+        CHECK(unmovable.error == cma_error::no_memory);
+    }
+}
+
+TEST_CASE("cma_machine: a tagged allocation migrates movable pages out of tag storage",
+          "[cma][machine]") {
+    cma_machine m(one_region(2));
+    const allocation_report low = m.allocate(10, allocation_kind::unmovable);
+    REQUIRE(m.allocate(10, allocation_kind::unmovable).error == errc::ok);
+    const allocation_report movable = m.allocate(0, allocation_kind::movable); // normal is full
+    REQUIRE(movable.error == errc::ok);
+    REQUIRE(movable.pfn == m.map().region(0).tags.first);
+    CHECK(m.stats().tag_pages_movable == 1);
+    REQUIRE(m.free(low.pfn, 10).has_value());
+
+    const allocation_report tagged = m.allocate(0, allocation_kind::tagged);
+    REQUIRE(tagged.error == errc::ok);
+    const pfn_t base = m.map().region(0).memory.first;
+    CHECK(tagged.pfn == base); // block 0: tag pages 0 and 1
+    CHECK(tagged.reservation.pages_migrated == 1);
+    CHECK(tagged.reservation.bytes_copied == page_4k);
+    CHECK(tagged.reservation.blocks_claimed == 1);
+    CHECK(m.allocations().find(movable.pfn) == nullptr);
+    REQUIRE(m.allocations().find(base + 1) != nullptr); // where the movable page went
+    CHECK(m.allocations().find(base + 1)->kind == allocation_kind::movable);
+    machine_stats s = m.stats();
+    CHECK(s.reservations == 1);
+    CHECK(s.pages_migrated == 1);
+    CHECK(s.bytes_copied == page_4k);
+    CHECK(s.tag_pages_movable == 0);
+    CHECK(s.usable_pages == 2048 + 64 - 2); // block 0 holds tags
+    CHECK(s.tag_pages_cached == 0);
+
+    REQUIRE(m.free(base + 1, 0).has_value());
+    REQUIRE(m.free(tagged.pfn, 0).has_value());
+    s = m.stats();
+    CHECK(s.usable_pages == 2048 + 64);
+    CHECK(s.frees == 3);
+    CHECK(m.storage().stats().blocks_returned == 1);
+    CHECK(m.storage().check_invariants() == nullptr);
+}
+
+TEST_CASE("cma_machine: pinned pages, atomic failures and the fallback", "[cma][machine][pin]") {
+    cma_machine m(one_region(1));
+    const allocation_report low = m.allocate(10, allocation_kind::unmovable);
+    const allocation_report high = m.allocate(10, allocation_kind::unmovable);
+    const allocation_report movable = m.allocate(0, allocation_kind::movable);
+    REQUIRE(movable.pfn == m.map().region(0).tags.first); // tag page 0 = block 0
+    REQUIRE(m.pin(movable.pfn).has_value());
+    REQUIRE(m.free(low.pfn, 10).has_value());
+    const pfn_t base = m.map().region(0).memory.first;
+
+    SECTION("an atomic tagged allocation that needs migration fails and is undone") {
+        const snapshot before = take_snapshot(m);
+        const allocation_report tagged =
+            m.allocate(0, allocation_kind::tagged, reserve_context{true});
+        CHECK(tagged.error == cma_error::would_sleep);
+        CHECK(tagged.reservation.error == cma_error::would_sleep);
+        CHECK(take_snapshot(m) == before);
+        const machine_stats s = m.stats();
+        CHECK(s.allocation_failures == 1);
+        CHECK(s.reservation_failures == 1);
+        CHECK(s.atomic_failures == 1);
+        CHECK(s.fallbacks == 0);
+    }
+    SECTION("a sleeping one falls back: the tagged folio moves, the report says where") {
+        const allocation_report tagged = m.allocate(2, allocation_kind::tagged);
+        REQUIRE(tagged.error == errc::ok);
+        CHECK(tagged.reservation.fell_back);
+        CHECK(tagged.reservation.retries == 2);
+        CHECK(tagged.reservation.pages_migrated == 4);
+        CHECK(tagged.pfn == base + 32); // block 1
+        CHECK(tagged.pfn == tagged.reservation.pfn);
+        REQUIRE(m.allocations().find(base + 32) != nullptr);
+        CHECK(m.allocations().find(base + 32)->kind == allocation_kind::tagged);
+        CHECK(m.allocations().find(base) == nullptr);
+        CHECK(m.normal().is_free(base));
+        const machine_stats s = m.stats();
+        CHECK(s.fallbacks == 1);
+        CHECK(s.retries == 2);
+        CHECK(s.reservations == 1);
+        CHECK(s.reservation_failures == 0);
+        REQUIRE(m.free(tagged.pfn, 2).has_value());
+        CHECK(m.storage().check_invariants() == nullptr);
+    }
+    SECTION("pin, unpin and free errors") {
+        CHECK(m.free(movable.pfn, 0).error() == cma_error::pinned);
+        const allocation_report tagged = m.allocate(0, allocation_kind::tagged);
+        REQUIRE(tagged.error == errc::ok);
+        CHECK(m.pin(tagged.pfn).error() == cma_error::not_allocated);   // tagged
+        CHECK(m.pin(high.pfn + 5).error() == cma_error::not_allocated); // unmovable
+        CHECK(m.pin(base + 100).error() == cma_error::not_allocated);   // free
+        REQUIRE(m.unpin(movable.pfn).has_value());
+        CHECK(m.unpin(movable.pfn).error() == cma_error::not_allocated); // not pinned
+        CHECK(m.free(high.pfn, 9).error() == cma_error::not_allocated);  // wrong order
+        CHECK(m.free(high.pfn + 1, 0).error() == cma_error::not_allocated);
+        REQUIRE(m.free(movable.pfn, 0).has_value());
+        CHECK(m.free(movable.pfn, 0).error() == cma_error::not_allocated); // double free
+        REQUIRE(m.free(tagged.pfn, 0).has_value());
+        CHECK(m.free(tagged.pfn, 0).error() == cma_error::not_allocated);
+        CHECK(m.storage().stats().pages_reserved == 0);
+        CHECK(m.storage().check_invariants() == nullptr);
+    }
+}
+
+TEST_CASE("cma_machine has no cleancache: file pages always miss", "[cma][machine]") {
+    cma_machine m(one_region(2));
+    const page_key key{0, 42, 7};
+    CHECK_FALSE(m.store_file_page(key));
+    CHECK_FALSE(m.restore_file_page(key));
+    CHECK_FALSE(m.restore_file_page(key));
+    const machine_stats s = m.stats();
+    CHECK(s.file_stores == 0);
+    CHECK(s.file_hits == 0);
+    CHECK(s.file_misses == 2);
+    CHECK(s.tag_pages_cached == 0);
+}
+
+TEST_CASE("cma_machine accounting holds under a random workload", "[cma][machine][random]") {
+    const uint64_t seed = GENERATE(uint64_t{1}, uint64_t{2});
+    cma_machine m(one_region(2));
+    std::mt19937_64 rng(seed);
+    const auto below = [&](uint64_t n) { return rng() % n; };
+    uint64_t attempts = 0;
+    for (int step = 0; step < 3000; ++step) {
+        CAPTURE(seed, step);
+        const auto& records = m.allocations().records();
+        const uint64_t op = below(100);
+        if (op < 55) {
+            const auto kind = static_cast<allocation_kind>(below(3));
+            const auto order = static_cast<unsigned>(below(5));
+            const allocation_report report =
+                m.allocate(order, kind, reserve_context{below(4) == 0});
+            ++attempts;
+            if (report.error == errc::ok) {
+                REQUIRE(m.allocations().find(report.pfn) != nullptr);
+                REQUIRE(m.allocations().find(report.pfn)->kind == kind);
+                if (kind != allocation_kind::movable)
+                    REQUIRE_FALSE(m.in_tag_storage(report.pfn));
+            }
+        } else if (op < 90 && !records.empty()) {
+            auto it = records.begin();
+            std::advance(it, static_cast<long>(below(records.size())));
+            const allocation_record record = it->second;
+            const auto freed = m.free(record.pfn, record.order);
+            REQUIRE(freed.has_value() == (record.pins == 0));
+        } else if (!records.empty()) {
+            auto it = records.begin();
+            std::advance(it, static_cast<long>(below(records.size())));
+            const allocation_record record = it->second;
+            const pfn_t page = record.pfn + below(uint64_t{1} << record.order);
+            if (below(2) == 0)
+                REQUIRE(m.pin(page).has_value() == (record.kind == allocation_kind::movable));
+            else
+                REQUIRE(m.unpin(page).has_value() ==
+                        (record.kind == allocation_kind::movable && record.pins != 0));
+        }
+        // Conservation: every page is free, in one recorded allocation, or holds tags.
+        const cma_stats& tags = m.storage().stats();
+        uint64_t in_normal = 0, in_cma = 0;
+        for (const auto& [at, record] : m.allocations().records()) {
+            (m.in_tag_storage(at) ? in_cma : in_normal) += uint64_t{1} << record.order;
+            if (m.in_tag_storage(at))
+                REQUIRE(record.kind == allocation_kind::movable);
+            if (record.kind == allocation_kind::tagged)
+                REQUIRE(m.storage().is_reserved(at));
+        }
+        REQUIRE(m.normal().free_pages() + in_normal == m.normal().total_pages());
+        REQUIRE(m.storage().cma().free_pages() + in_cma + tags.tag_pages_in_use ==
+                m.storage().cma().total_pages());
+        const machine_stats s = m.stats();
+        REQUIRE(s.tag_pages_movable == in_cma);
+        REQUIRE(s.usable_pages == 2048 + 64 - tags.tag_pages_in_use);
+        REQUIRE(s.allocations + s.allocation_failures == attempts);
+        REQUIRE(s.allocations - s.frees == m.allocations().size());
+        REQUIRE(m.storage().check_invariants() == nullptr);
+    }
+    const machine_stats s = m.stats();
+    CHECK(s.pages_migrated > 0);
+    CHECK(s.atomic_failures > 0);
+}

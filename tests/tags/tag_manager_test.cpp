@@ -1,0 +1,227 @@
+// The tag-storage manager: reservations take blocks back from the pool, releases lend them
+// again; counts, bitmap, maintenance hooks and every error, plus a randomized comparison with
+// a reference model on std containers.
+#include <tagcache/tagcache.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "catch.hpp"
+
+using namespace tagcache;
+
+namespace {
+
+struct recording_config {
+    using lock = no_lock;
+    using maintenance = model::recording_tag_maintenance;
+    using pool = cleancache_pool<default_pool_config>;
+};
+
+// A small machine: one region of `tag_pages` tag pages with blocks of `block_bytes`, its pool
+// and manager, and a log of the maintenance calls.
+struct small_machine {
+    tag_map map;
+    std::unique_ptr<model::owned_pool<>> pool;
+    std::vector<model::maintenance_event> log;
+    std::unique_ptr<unsigned char, decltype(&std::free)> storage{nullptr, &std::free};
+    tag_storage_manager<recording_config>* manager = nullptr;
+
+    explicit small_machine(uint64_t tag_pages, uint64_t block_bytes = 0x1000)
+        : map(make_map(tag_pages, block_bytes)) {
+        pool_geometry g;
+        g.slots = static_cast<uint32_t>(map.total_tag_pages());
+        g.max_block_pages = static_cast<uint32_t>(map.region(0).block_pages);
+        pool = std::make_unique<model::owned_pool<>>(g);
+        const size_t bytes = tag_storage_manager<recording_config>::required_bytes(map);
+        storage.reset(static_cast<unsigned char*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
+        manager = tag_storage_manager<recording_config>::create(storage.get(), bytes, map, **pool,
+                                                                {nullptr, &log})
+                      .value();
+    }
+    static tag_map make_map(uint64_t tag_pages, uint64_t block_bytes) {
+        const tag_region_desc desc{
+            {0x4000'0000, tag_pages * 32 * 4096}, {0x8000'0000, tag_pages * 4096}, block_bytes};
+        return tag_map::create(span<const tag_region_desc>(&desc, 1), page_size::size_4k).value();
+    }
+    pfn_t data(uint64_t offset) const { return map.region(0).memory.first + offset; }
+    uint64_t count(model::maintenance_event::kind k) const {
+        return static_cast<uint64_t>(
+            std::count_if(log.begin(), log.end(), [k](const auto& e) { return e.what == k; }));
+    }
+};
+using event = model::maintenance_event;
+} // namespace
+
+TEST_CASE("start-up lends every tag page to the pool", "[tags]") {
+    small_machine m(12, 0x3000);
+    REQUIRE(m.map.region(0).block_pages == 3);
+    const auto donor = m.pool->get()->donor_info(m.manager->donor_of_region(0)).value();
+    REQUIRE(donor.size == 12);
+    REQUIRE(donor.free == 12);
+    REQUIRE(std::string(donor.name) == "mte-tags-00");
+    REQUIRE(m.manager->check_invariants() == nullptr);
+}
+
+TEST_CASE("a folio straddling two blocks reserves both, with exact counts", "[tags]") {
+    // bsp 3: blocks of 96 data pages. An order-6 folio at offset 64 covers pages 64-127:
+    // 32 of block 0 and 32 of block 1 (the case the v3 series counts as one block).
+    small_machine m(12, 0x3000);
+    REQUIRE(m.manager->reserve(m.data(64), 6));
+    REQUIRE(m.manager->block_refs({0, 0}) == 32);
+    REQUIRE(m.manager->block_refs({0, 1}) == 32);
+    REQUIRE(m.manager->block_refs({0, 2}) == 0);
+    REQUIRE(m.pool->get()->donor_info(0)->size == 6); // two blocks of 3 taken back
+    REQUIRE(m.count(event::kind::to_tags) == 2);
+    REQUIRE(m.count(event::kind::zero_tags) == 64);
+    REQUIRE(m.manager->check_invariants() == nullptr);
+}
+
+TEST_CASE("maintenance hooks run once per block transition and once per page", "[tags]") {
+    small_machine m(8);                         // bsp 1: blocks of 32 data pages
+    REQUIRE(m.manager->reserve(m.data(0), 5));  // block 0, 0 -> 32
+    REQUIRE(m.manager->reserve(m.data(32), 3)); // block 1, 0 -> 8
+    REQUIRE(m.manager->reserve(m.data(40), 3)); // block 1, 8 -> 16: no transition
+    const std::vector<event> expected_to_tags = {
+        {event::kind::to_tags, m.map.tag_pages_of({0, 0})},
+        {event::kind::to_tags, m.map.tag_pages_of({0, 1})}};
+    std::vector<event> to_tags;
+    for (const event& e : m.log)
+        if (e.what == event::kind::to_tags)
+            to_tags.push_back(e);
+    REQUIRE(to_tags == expected_to_tags);
+    REQUIRE(m.count(event::kind::zero_tags) == 48); // every reserved page, not only new blocks
+    m.log.clear();
+    REQUIRE(m.manager->release(m.data(40), 3)); // block 1: 16 -> 8
+    REQUIRE(m.count(event::kind::invalidate_tags) == 8);
+    REQUIRE(m.count(event::kind::to_data) == 0);
+    REQUIRE(m.manager->release(m.data(32), 3)); // block 1: 8 -> 0
+    REQUIRE(m.count(event::kind::to_data) == 1);
+    REQUIRE(m.log.back() == event{event::kind::to_data, m.map.tag_pages_of({0, 1})});
+    REQUIRE(m.pool->get()->is_donated(0, m.map.tag_pages_of({0, 1}).first).value());
+    REQUIRE_FALSE(m.pool->get()->is_donated(0, m.map.tag_pages_of({0, 0}).first).value());
+    REQUIRE(m.manager->check_invariants() == nullptr);
+}
+
+TEST_CASE("a reservation can be released piecewise", "[tags]") {
+    small_machine m(8);
+    REQUIRE(m.manager->reserve(m.data(32), 4));
+    for (uint64_t part : {12u, 0u, 8u}) {
+        REQUIRE(m.manager->release(m.data(32 + part), 2));
+        REQUIRE(m.manager->block_refs({0, 1}) > 0);
+        REQUIRE(m.count(event::kind::to_data) == 0);
+    }
+    REQUIRE(m.manager->release(m.data(36), 2));
+    REQUIRE(m.manager->block_refs({0, 1}) == 0);
+    REQUIRE(m.count(event::kind::to_data) == 1);
+    REQUIRE(m.count(event::kind::invalidate_tags) == 16);
+    REQUIRE(m.manager->stats().blocks_returned == 1);
+    REQUIRE(m.manager->check_invariants() == nullptr);
+}
+
+TEST_CASE("errors change nothing", "[tags][errors]") {
+    small_machine m(8);
+    REQUIRE(m.manager->reserve(m.data(4), 2));
+    const tag_stats before = m.manager->stats();
+    const size_t log_before = m.log.size();
+    REQUIRE(m.manager->reserve(m.data(0), 3).error() == errc::already_reserved); // overlaps
+    REQUIRE(m.manager->reserve(m.data(5), 0).error() == errc::already_reserved);
+    REQUIRE(m.manager->release(m.data(0), 3).error() == errc::not_reserved);  // part not reserved
+    REQUIRE(m.manager->release(m.data(64), 0).error() == errc::not_reserved); // double free
+    REQUIRE(m.manager->reserve(m.map.region(0).tags.first, 0).error() ==
+            errc::tag_storage_not_taggable);
+    REQUIRE(m.manager->reserve(0x10, 0).error() == errc::not_tagged_memory);
+    REQUIRE(m.manager->reserve(m.data(1), 1).error() == errc::folio_unaligned);
+    REQUIRE(m.manager->reserve(m.data(0), 9).error() == errc::not_tagged_memory); // runs off
+    REQUIRE(m.manager->release(m.map.region(0).tags.first, 0).error() ==
+            errc::tag_storage_not_taggable);
+    const tag_stats after = m.manager->stats();
+    REQUIRE(after.reservations == before.reservations);
+    REQUIRE(after.pages_reserved == before.pages_reserved);
+    REQUIRE(after.blocks_in_use == before.blocks_in_use);
+    REQUIRE(m.log.size() == log_before);
+    REQUIRE(m.manager->block_refs({0, 0}) == 4);
+    REQUIRE(m.manager->check_invariants() == nullptr);
+}
+
+TEST_CASE("KVM mode reserves a guest page on first touch", "[tags][kvm]") {
+    small_machine m(8);
+    REQUIRE(m.manager->touch(m.data(7)).value() == true);
+    REQUIRE(m.manager->touch(m.data(7)).value() == false);
+    REQUIRE(m.manager->is_reserved(m.data(7)));
+    REQUIRE(m.manager->block_refs({0, 0}) == 1);
+    REQUIRE(m.manager->touch(m.map.region(0).tags.first).error() == errc::tag_storage_not_taggable);
+    // Touching all of a block's pages one by one claims it once.
+    for (uint64_t i = 32; i < 64; ++i)
+        REQUIRE(m.manager->touch(m.data(i)).value());
+    REQUIRE(m.manager->block_refs({0, 1}) == 32);
+    REQUIRE(m.count(event::kind::to_tags) == 2);
+    REQUIRE(m.manager->check_invariants() == nullptr);
+}
+
+TEST_CASE("reserve and release are atomic-safe exactly with non-sleeping locks", "[tags]") {
+    STATIC_REQUIRE(tag_storage_manager<default_tag_config>::atomic_safe);
+    struct spin_config {
+        using lock = ticket_spinlock;
+        using maintenance = no_tag_maintenance;
+        using pool = cleancache_pool<default_pool_config>;
+    };
+    STATIC_REQUIRE(tag_storage_manager<spin_config>::atomic_safe);
+    struct mutex_pool_config : default_pool_config {
+        using lock = model::mutex_lock;
+    };
+    struct mutex_config {
+        using lock = no_lock;
+        using maintenance = no_tag_maintenance;
+        using pool = cleancache_pool<mutex_pool_config>;
+    };
+    STATIC_REQUIRE_FALSE(tag_storage_manager<mutex_config>::atomic_safe);
+}
+
+TEST_CASE("random reservations and releases match a reference model", "[tags][randomized]") {
+    const uint64_t seed = GENERATE(11u, 12u, 13u);
+    const uint64_t block_bytes = GENERATE(0x1000u, 0x2000u, 0x3000u);
+    CAPTURE(seed, block_bytes);
+    std::mt19937_64 random(seed);
+    small_machine m(24, block_bytes); // 768 data pages
+    const tag_region& region = m.map.region(0);
+    std::set<uint64_t> reserved; // data page offsets
+    for (int op = 0; op < 4000; ++op) {
+        const unsigned order = static_cast<unsigned>(random() % 7);
+        const uint64_t offset = (random() % region.memory.count) & ~((uint64_t{1} << order) - 1);
+        uint64_t present = 0;
+        for (uint64_t i = offset; i < offset + (uint64_t{1} << order); ++i)
+            present += reserved.count(i);
+        if (random() % 2 == 0) {
+            const auto r = m.manager->reserve(m.data(offset), order);
+            REQUIRE(r.has_value() == (present == 0));
+            if (r)
+                for (uint64_t i = offset; i < offset + (uint64_t{1} << order); ++i)
+                    reserved.insert(i);
+        } else {
+            const auto r = m.manager->release(m.data(offset), order);
+            REQUIRE(r.has_value() == (present == (uint64_t{1} << order)));
+            if (r)
+                for (uint64_t i = offset; i < offset + (uint64_t{1} << order); ++i)
+                    reserved.erase(i);
+        }
+        if (op % 97 == 0) {
+            for (uint64_t b = 0; b < region.block_count(); ++b) {
+                const pfn_range data = region.data_pages_of_block(b);
+                uint64_t expected = 0;
+                for (pfn_t p = data.first; p < data.end(); ++p)
+                    expected += reserved.count(p - region.memory.first);
+                REQUIRE(m.manager->block_refs({0, b}) == expected);
+                REQUIRE(m.pool->get()->is_donated(0, region.tag_pages_of_block(b).first).value() ==
+                        (expected == 0));
+            }
+            REQUIRE(m.manager->check_invariants() == nullptr);
+            REQUIRE(m.pool->get()->check_invariants() == nullptr);
+        }
+    }
+}
