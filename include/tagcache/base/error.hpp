@@ -48,7 +48,12 @@
     X(no_space, "no page could be freed for the store")                                            \
     /* Tag-storage manager. */                                                                     \
     X(already_reserved, "a page of the folio already has its tag storage reserved")                \
-    X(not_reserved, "a page of the folio has no tag storage reserved (double free?)")
+    X(not_reserved, "a page of the folio has no tag storage reserved (double free?)")              \
+    /* Models. */                                                                                  \
+    X(would_sleep, "the reservation would have to migrate pages, which may sleep, in atomic "      \
+                   "context")                                                                      \
+    X(page_pinned, "a pinned page cannot be migrated or freed")                                    \
+    X(not_allocated, "no live allocation there")
 
 namespace tagcache {
 

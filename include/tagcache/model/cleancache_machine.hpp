@@ -10,27 +10,16 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "../tags/tags.hpp"
+#include "allocation_table.hpp"
 #include "buddy_allocator.hpp"
+#include "cma_support.hpp"
 #include "pool_storage.hpp"
 #include "tag_machine.hpp"
 
 namespace tagcache::model {
-
-// Linear fits of the GCMA RFC v2 allocation latencies (S. Park et al., Feb 2015, CuBox i4 Pro
-// under a background kernel build; REFERENCES.md): GCMA discarding clean pages, 1 page 26 us
-// and 4,096 pages 13,091 us on average, so cost(n) = a + b * n with b = (13,091 - 26) / 4,095.
-// A cleancache reservation that claims blocks pays GCMA's cost for their pages.
-struct gcma_cost_fit {
-    static constexpr double per_page_us = (13'091.0 - 26.0) / 4'095.0; // 3.19 us
-    static constexpr double fixed_us = 26.0 - per_page_us;             // 22.8 us
-    static constexpr double cost_us(uint64_t pages) noexcept {
-        return pages == 0 ? 0.0 : fixed_us + per_page_us * static_cast<double>(pages);
-    }
-};
 
 template <class PoolConfig = default_pool_config, class Lock = no_lock>
 class cleancache_machine {
@@ -72,7 +61,6 @@ public:
         allocation_report report;
         report.order = order;
         report.kind = kind;
-        ++stats_.allocations;
         const auto pfn = normal_.allocate(order);
         if (!pfn) {
             ++stats_.allocation_failures;
@@ -89,26 +77,32 @@ public:
                 return report;
             }
         }
-        live_[*pfn] = allocation{order, kind, 0};
+        const bool inserted = live_.insert({*pfn, order, kind, 0});
+        TAGCACHE_ASSERT(inserted, "a free page is recorded as allocated");
+        ++stats_.allocations; // successful ones, as cma_machine counts them
         return report;
     }
 
+    // Frees a whole allocation (its head pfn and order), releasing its tag storage if tagged.
+    // Errors as cma_machine's: not_allocated (a double free?), page_pinned.
     result<void> free(pfn_t pfn, unsigned order) {
-        const auto it = live_.find(pfn);
-        if (it == live_.end() || it->second.order != order)
-            return errc::not_reserved;
-        if (it->second.kind == allocation_kind::tagged)
+        const allocation_record* record = live_.find(pfn);
+        if (record == nullptr || record->order != order)
+            return errc::not_allocated;
+        if (record->pins != 0)
+            return errc::page_pinned;
+        if (record->kind == allocation_kind::tagged)
             if (const auto released = manager_->release(pfn, order); !released)
                 return released.error();
         normal_.free(pfn, order);
-        live_.erase(it);
+        live_.erase(pfn);
         ++stats_.frees;
         return {};
     }
 
     // Pins hold pages in place; nothing here ever needs to move them.
-    result<void> pin(pfn_t pfn) { return adjust_pin(pfn, +1); }
-    result<void> unpin(pfn_t pfn) { return adjust_pin(pfn, -1); }
+    result<void> pin(pfn_t pfn) { return live_.pin(pfn); }
+    result<void> unpin(pfn_t pfn) { return live_.unpin(pfn); }
 
     bool store_file_page(const page_key& key) {
         ++stats_.file_stores;
@@ -132,14 +126,9 @@ public:
     cleancache_pool<PoolConfig>& pool() const noexcept { return *pool_; }
     manager_type& manager() const noexcept { return *manager_; }
     const buddy_allocator& allocator() const noexcept { return normal_; }
+    const allocation_table& allocations() const noexcept { return live_; }
 
 private:
-    struct allocation {
-        unsigned order;
-        allocation_kind kind;
-        int pins;
-    };
-
     static pool_geometry geometry_for(const tag_map& map, uint32_t inodes) {
         pool_geometry g;
         g.slots = static_cast<uint32_t>(map.total_tag_pages());
@@ -172,8 +161,10 @@ private:
         report.pages_dropped = static_cast<uint32_t>(recalled() - recalled_before);
         stats_.pages_dropped += report.pages_dropped;
         const auto span = map_.blocks_for_folio(pfn, order).value();
-        report.modelled_us = gcma_cost_fit::cost_us(uint64_t{report.blocks_claimed} *
-                                                    map_.region(span.region).block_pages);
+        // Each block claimed is one GCMA-style allocation of block_pages pages (dropping, never
+        // migrating); a reservation that only adds references costs nothing.
+        report.modelled_us = static_cast<double>(report.blocks_claimed) *
+                             gcma_latency_fit(map_.region(span.region).block_pages);
         return report;
     }
 
@@ -182,20 +173,6 @@ private:
         for (uint32_t r = 0; r < map_.region_count(); ++r)
             total += pool_->donor_info(manager_->donor_of_region(r))->recalled;
         return total;
-    }
-
-    result<void> adjust_pin(pfn_t pfn, int delta) {
-        for (auto& [first, a] : live_) {
-            if (pfn >= first && pfn - first < (pfn_t{1} << a.order)) {
-                if (a.kind != allocation_kind::movable)
-                    return errc::not_donor_page; // only movable user pages are pinned here
-                if (a.pins + delta < 0)
-                    return errc::not_reserved;
-                a.pins += delta;
-                return {};
-            }
-        }
-        return errc::not_tagged_memory;
     }
 
     struct free_deleter {
@@ -208,8 +185,10 @@ private:
     std::unique_ptr<unsigned char, free_deleter> manager_storage_;
     manager_type* manager_ = nullptr;
     fs_id fs_ = 0;
-    std::unordered_map<pfn_t, allocation> live_;
+    allocation_table live_;
     machine_stats stats_;
 };
+
+static_assert(tag_machine<cleancache_machine<>>);
 
 } // namespace tagcache::model

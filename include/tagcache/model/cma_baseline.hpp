@@ -253,11 +253,11 @@ private:
             report.error = reject(span ? errc::already_reserved : span.error());
             return report;
         }
-        // v3 reserved tag storage in atomic context by allocating a tag buffer with GFP_ATOMIC,
-        // which could not succeed reliably: the problem that stalled the series (REFERENCES.md,
-        // the Feb 2024 linux-arch thread, and copy_highpage() running in atomic context). The
-        // model instead refuses, at once, any atomic reservation that would migrate; the
-        // fallback migrates too, so it is not tried.
+        // Reservation may sleep (mutex, migration), so an atomic one that would have to migrate
+        // fails at once; the fallback migrates too, so it is not tried. v3 instead allocated a
+        // tag buffer in atomic context, the bug that stalled the series (REFERENCES.md:
+        // copy_highpage() runs in atomic context, P. Collingbourne; the Feb 2024 linux-arch
+        // thread proposes the cleancache because it allows reservation in atomic context).
         if (context.atomic && needs_migration(*span)) {
             ++stats_.failures;
             ++stats_.atomic_failures;

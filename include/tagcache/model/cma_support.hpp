@@ -1,5 +1,5 @@
-// The CMA baseline's vocabulary (cma_baseline.hpp, cma_machine.hpp): its error names, the
-// owners' table of live allocations, options and counters; and the kernel cost model both
+// The CMA baseline's vocabulary (cma_baseline.hpp, cma_machine.hpp): its error names,
+// options and counters; and the kernel cost model both
 // tag-storage strategies use. Hosted.
 //
 // COST MODEL, not a measurement: the kernel time of taking pages for tag storage, calibrated
@@ -27,10 +27,10 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <utility>
 
 #include "../base/base.hpp"
+#include "allocation_table.hpp"
 #include "tag_machine.hpp"
 
 namespace tagcache::model {
@@ -60,108 +60,41 @@ struct gcma_rfc_v2_figures {
 };
 
 // CMA allocation (migration): a = 611.239072 us, b = 72.760928 us/page.
-inline constexpr linear_cost cma_cost_fit =
+inline constexpr linear_cost cma_latency_fit =
     linear_cost::through(gcma_rfc_v2_figures::small_pages, gcma_rfc_v2_figures::cma_small_us,
                          gcma_rfc_v2_figures::large_pages, gcma_rfc_v2_figures::cma_large_us);
 // GCMA allocation (dropping clean cached pages): a = 22.809524 us, b = 3.190476 us/page.
-inline constexpr linear_cost gcma_cost_fit =
+// cleancache_machine prices each block it claims with this line.
+inline constexpr linear_cost gcma_latency_fit =
     linear_cost::through(gcma_rfc_v2_figures::small_pages, gcma_rfc_v2_figures::gcma_small_us,
                          gcma_rfc_v2_figures::large_pages, gcma_rfc_v2_figures::gcma_large_us);
 
 // The rule the CMA baseline applies (cma_tag_storage::reserve fills modelled_us with it):
 //  - each claim attempt on a block that holds movable pages (v3's alloc_contig_range over the
-//    block) costs cma_cost_fit(block pages), failed attempts and retries included;
-//  - a block claimed with only free pages costs gcma_cost_fit(block pages): it is just taken
-//    off the free lists, which is what GCMA's figure measures when there is nothing to drop;
-//  - the fallback's migration of the tagged folio itself costs cma_cost_fit(folio pages);
+//    block) costs cma_latency_fit(block pages), failed attempts and retries included;
+//  - a block claimed with only free pages costs gcma_latency_fit(block pages): nothing moves, so
+//    it is priced as GCMA's allocation, which never migrates (an approximation: GCMA's figure
+//    includes discarding whatever cached pages the range held);
+//  - the fallback's migration of the tagged folio itself costs cma_latency_fit(folio pages);
 //  - a reservation that only adds references, or fails at once (atomic, bad argument),
 //    costs 0.
 constexpr double cma_block_claim_cost(bool held_movable_pages, uint64_t block_pages) noexcept {
-    return held_movable_pages ? cma_cost_fit(block_pages) : gcma_cost_fit(block_pages);
+    return held_movable_pages ? cma_latency_fit(block_pages) : gcma_latency_fit(block_pages);
 }
 constexpr double cma_folio_migration_cost(uint64_t folio_pages) noexcept {
-    return cma_cost_fit(folio_pages);
+    return cma_latency_fit(folio_pages);
 }
 
 // ---- vocabulary ---------------------------------------------------------------------------
 
-// errc has no codes of its own for these outcomes yet; each is named once here, so that
-// callers and tests compare against the name and one edit retargets it when codes land.
+// The baseline's outcomes, named once: callers and tests compare against these names.
 namespace cma_error {
-inline constexpr errc would_sleep = errc::page_busy;      // atomic, but a block needs migration
-inline constexpr errc no_tag_storage = errc::no_space;    // claim failed, no fallback folio
-inline constexpr errc not_allocated = errc::not_reserved; // no such (movable) allocation or pin
-inline constexpr errc pinned = errc::page_busy;           // freeing a pinned allocation
-inline constexpr errc no_memory = errc::no_space;         // the page allocator is out of memory
+inline constexpr errc would_sleep = errc::would_sleep;     // atomic, but a block needs migration
+inline constexpr errc no_tag_storage = errc::no_space;     // claim failed, no fallback folio
+inline constexpr errc not_allocated = errc::not_allocated; // no such (movable) allocation or pin
+inline constexpr errc pinned = errc::page_pinned;          // freeing a pinned allocation
+inline constexpr errc no_memory = errc::no_space;          // the page allocator is out of memory
 } // namespace cma_error
-
-// One live allocation: head pfn, order, kind, pin count (only movable ones are pinned).
-struct allocation_record {
-    pfn_t pfn = 0;
-    unsigned order = 0;
-    allocation_kind kind = allocation_kind::movable;
-    uint32_t pins = 0;
-    pfn_t end() const noexcept { return pfn + (pfn_t{1} << order); }
-    friend bool operator==(const allocation_record&, const allocation_record&) = default;
-};
-
-// The owners' records of live allocations, by head pfn. cma_machine owns one; cma_tag_storage
-// uses it to find the allocation holding a tag page and to re-key it when it migrates.
-class allocation_table {
-    // One body for the const and non-const lookups (defined first: they deduce their type).
-    template <class Self>
-    static auto* find_in(Self& self, pfn_t head) {
-        const auto it = self.records_.find(head);
-        return it == self.records_.end() ? nullptr : &it->second;
-    }
-    template <class Self>
-    static auto* containing_in(Self& self, pfn_t pfn) {
-        auto it = self.records_.upper_bound(pfn);
-        if (it == self.records_.begin())
-            return decltype(&it->second){nullptr};
-        --it;
-        return pfn < it->second.end() ? &it->second : nullptr;
-    }
-
-public:
-    bool insert(const allocation_record& record) {
-        return records_.emplace(record.pfn, record).second;
-    }
-    bool erase(pfn_t head) { return records_.erase(head) != 0; }
-    allocation_record* find(pfn_t head) { return find_in(*this, head); }
-    const allocation_record* find(pfn_t head) const { return find_in(*this, head); }
-    // The allocation any page of which is `pfn`.
-    allocation_record* containing(pfn_t pfn) { return containing_in(*this, pfn); }
-    const allocation_record* containing(pfn_t pfn) const { return containing_in(*this, pfn); }
-    // After a migration: the allocation at `from` now lives at `to`.
-    void move(pfn_t from, pfn_t to) {
-        auto node = records_.extract(from);
-        TAGCACHE_ASSERT(!node.empty(), "moving an allocation that is not recorded");
-        node.key() = to;
-        node.mapped().pfn = to;
-        TAGCACHE_ASSERT(records_.insert(std::move(node)).inserted, "migration target in use");
-    }
-    // Pins any page of a movable allocation (a pinned page cannot migrate), and unpins it.
-    result<void> pin(pfn_t pfn) {
-        allocation_record* record = containing(pfn);
-        if (record == nullptr || record->kind != allocation_kind::movable)
-            return cma_error::not_allocated;
-        ++record->pins;
-        return {};
-    }
-    result<void> unpin(pfn_t pfn) {
-        allocation_record* record = containing(pfn);
-        if (record == nullptr || record->kind != allocation_kind::movable || record->pins == 0)
-            return cma_error::not_allocated;
-        --record->pins;
-        return {};
-    }
-    const std::map<pfn_t, allocation_record>& records() const noexcept { return records_; }
-    std::size_t size() const noexcept { return records_.size(); }
-
-private:
-    std::map<pfn_t, allocation_record> records_;
-};
 
 struct cma_options {
     unsigned claim_attempts = 3;       // v3 tries alloc_contig_range up to 3 times (min. 1)
@@ -178,7 +111,7 @@ struct cma_stats {
     uint64_t pages_migrated = 0, bytes_copied = 0, retries = 0;
     uint64_t blocks_claimed = 0, blocks_returned = 0; // rolled-back claims count in neither
     uint64_t pages_reserved = 0, blocks_in_use = 0, tag_pages_in_use = 0; // gauges
-    double modelled_us = 0;
+    double modelled_us = 0; // cost model: the sum of the reports' modelled_us
 };
 
 enum class tag_page_state : uint8_t { free, movable, tags };

@@ -3,11 +3,18 @@
 // tag contents). Not freestanding.
 #pragma once
 
+#include "allocation_table.hpp"
 #include "arena_page_memory.hpp"
 #include "buddy_allocator.hpp"
+#include "cleancache_machine.hpp"
+#include "cma_baseline.hpp"
+#include "cma_machine.hpp"
+#include "cma_support.hpp"
 #include "lis_trace.hpp"
 #include "mutex_lock.hpp"
 #include "physical_memory.hpp"
 #include "pool_storage.hpp"
 #include "replay.hpp"
 #include "tag_contents.hpp"
+#include "tag_machine.hpp"
+#include "workload.hpp"
