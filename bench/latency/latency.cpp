@@ -1,0 +1,2 @@
+// Placeholder: the percentile harness lands here.
+int main() { return 0; }
