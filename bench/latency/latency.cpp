@@ -26,6 +26,7 @@
 #include <numeric>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -115,13 +116,22 @@ struct series {
     std::vector<uint64_t> ticks;
 };
 
-[[noreturn]] void fail(const char* what) {
+void require(bool ok, const char* what) {
+    if (ok)
+        return;
     std::fprintf(stderr, "tagcache_latency: %s\n", what);
     std::exit(1);
 }
-void require(bool ok, const char* what) {
-    if (!ok)
-        fail(what);
+
+// Runs op() between two timer reads: {raw ticks, what op returned}.
+template <class Op>
+auto time_one(Op&& op) {
+    const uint64_t start = read_start();
+    compiler_barrier();
+    auto value = op();
+    compiler_barrier();
+    const uint64_t stop = read_stop();
+    return std::pair{stop - start, value};
 }
 
 // ---- set-up shared by the pool and manager experiments --------------------------------------
@@ -240,14 +250,10 @@ void measure_pool(uint32_t slots, uint64_t samples, std::mt19937_64& random,
             picker.next(std::min(batch_size, samples - cached.ticks.size()));
         auto timed = [&](series& s, auto op, const char* what) {
             for (const uint64_t i : batch) {
-                const uint64_t start = read_start();
-                compiler_barrier();
-                const bool ok = op(pages.first + i).has_value();
-                compiler_barrier();
-                const uint64_t stop = read_stop();
-                require(ok, what);
+                const auto [ticks, done] = time_one([&] { return op(pages.first + i); });
+                require(done.has_value(), what);
                 if (!warm_up)
-                    s.ticks.push_back(stop - start);
+                    s.ticks.push_back(ticks);
             }
             picker.shuffle(batch);
         };
@@ -296,14 +302,10 @@ void measure_reserve_with_drop(uint32_t slots, uint64_t samples, std::mt19937_64
         std::vector<pfn_t> reserved;
         for (const uint64_t b : blocks) {
             const pfn_t pfn = region.data_pages_of_block(b).first + page_in_block(random);
-            const uint64_t start = read_start();
-            compiler_barrier();
-            const bool ok = manager.reserve(pfn, 0).has_value();
-            compiler_barrier();
-            const uint64_t stop = read_stop();
-            require(ok, "reserve failed");
+            const auto [ticks, done] = time_one([&] { return manager.reserve(pfn, 0); });
+            require(done.has_value(), "reserve failed");
             if (!warm_up)
-                reserve.ticks.push_back(stop - start);
+                reserve.ticks.push_back(ticks);
             reserved.push_back(pfn);
         }
         require(pool.stats().cached == slots - blocks.size() * block_pages,
@@ -348,16 +350,12 @@ void measure_cma(uint32_t tag_pages, uint32_t movable, uint64_t samples, std::mt
                 require(storage.allocate_movable_at(tags.first + i, 0),
                         "placing a movable page failed");
 
-            const uint64_t start = read_start();
-            compiler_barrier();
-            const model::reservation_report report = storage.reserve(pfn, 0);
-            compiler_barrier();
-            const uint64_t stop = read_stop();
+            const auto [ticks, report] = time_one([&] { return storage.reserve(pfn, 0); });
             require(report.error == errc::ok && !report.fell_back &&
                         report.pages_migrated == movable,
                     "CMA reserve did not migrate exactly the block's movable pages");
             if (!warm_up && reserve.ticks.size() < samples)
-                reserve.ticks.push_back(stop - start);
+                reserve.ticks.push_back(ticks);
 
             // Undo: release the tags, free the tagged page and the migrated movable pages.
             require(storage.release(pfn, 0).has_value(), "CMA release failed");
