@@ -84,8 +84,10 @@ if(TAGCACHE_BUILD_EXAMPLES)
         find_package(CLI11 CONFIG QUIET)
     endif()
     tagcache_require(CLI11 CLI11::CLI11 libcli11-dev "the example programs parse options with it")
+endif()
+
+if(TAGCACHE_BUILD_EXAMPLES OR TAGCACHE_BUILD_BENCHMARKS)
     find_package(nlohmann_json 3 QUIET)
     tagcache_require(nlohmann_json nlohmann_json::nlohmann_json nlohmann-json3-dev
-                     "tagsim writes JSON with it")
-
+                     "tagsim writes JSON with it, the benchmark ratio table reads it")
 endif()
