@@ -15,8 +15,11 @@ inline constexpr std::array<std::string_view, 6> policy_names = {"lru", "fifo", 
 
 inline std::string policy_list() {
     std::string list;
-    for (std::string_view name : policy_names)
-        list += (list.empty() ? "" : "|") + std::string(name);
+    for (std::string_view name : policy_names) { // appends (GCC 12 -Wrestrict misfires on +)
+        if (!list.empty())
+            list += '|';
+        list += name;
+    }
     return list;
 }
 

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "../base/assert.hpp"
 #include "../base/types.hpp"
 
 namespace tagcache::model {
@@ -64,6 +65,45 @@ public:
             return true;
         }
         return false;
+    }
+
+    // The highest free block of the smallest order that has one, its top 2^order pages: a
+    // second free list growing down from the top keeps these allocations apart from
+    // allocate()'s, which grow up from the bottom (tagged_placement::clustered).
+    std::optional<pfn_t> allocate_highest(unsigned order) {
+        for (unsigned o = order; o <= max_order_; ++o) {
+            if (free_[o].empty())
+                continue;
+            const pfn_t top = *free_[o].rbegin() + (pfn_t{1} << o) - (pfn_t{1} << order);
+            const bool taken = allocate_at(top, order);
+            TAGCACHE_ASSERT(taken, "the top of a free block is not free");
+            return top;
+        }
+        return std::nullopt;
+    }
+
+    // A free aligned block of 2^order pages at a uniformly random place: `random` is called for
+    // 64-bit random numbers, at most `attempts` candidates are tried, then the lowest free
+    // block is taken (memory nearly full). Independent uniform placement is what the lendable
+    // tag-storage formula assumes (docs/tagsim.md; tagged_placement::scattered).
+    template <class Random>
+    std::optional<pfn_t> allocate_random(unsigned order, Random&& random, unsigned attempts = 64) {
+        const uint64_t total = total_pages();
+        const pfn_t size = pfn_t{1} << order;
+        for (unsigned attempt = 0; total != 0 && attempt < attempts; ++attempt) {
+            uint64_t offset = random() % total;
+            for (const pfn_range& r : ranges_) {
+                if (offset >= r.count) {
+                    offset -= r.count;
+                    continue;
+                }
+                const pfn_t at = (r.first + offset) & ~(size - 1);
+                if (at >= r.first && at + size <= r.end() && allocate_at(at, order))
+                    return at;
+                break;
+            }
+        }
+        return allocate(order);
     }
 
     // Frees an allocated block; merges with free buddies inside the same range.
@@ -138,6 +178,55 @@ private:
     std::vector<pfn_range> ranges_;
     unsigned max_order_ = default_max_order;
     uint64_t free_pages_ = 0;
+};
+
+} // namespace tagcache::model
+
+namespace tagcache::model {
+
+// Where tagged allocations land in memory, which decides how many tag blocks they need:
+//   lowest     every allocation takes the lowest free block (the buddy allocator's default)
+//   scattered  tagged ones at uniformly random free places, as if tagged folios were spread
+//              over all of memory by unrelated allocations over a long uptime
+//   clustered  tagged ones grow up from the bottom, untagged ones down from the top, as
+//              separate free lists for tagged pages and whole Tag Blocks keep tagged pages
+//              together (Google's MTE dynamic-carveout spec, REFERENCES.md)
+enum class tagged_placement : uint8_t { lowest, scattered, clustered };
+
+// A machine's placement decisions: seeded, so a run is reproducible.
+class page_placer {
+public:
+    explicit page_placer(tagged_placement placement = tagged_placement::lowest, uint64_t seed = 0)
+        : placement_(placement)
+        , state_(seed) {}
+
+    std::optional<pfn_t> allocate(buddy_allocator& memory, unsigned order, bool tagged) {
+        switch (placement_) {
+        case tagged_placement::lowest:
+            break;
+        case tagged_placement::scattered:
+            if (tagged)
+                return memory.allocate_random(order, [this] { return next(); });
+            break;
+        case tagged_placement::clustered:
+            if (!tagged)
+                return memory.allocate_highest(order);
+            break;
+        }
+        return memory.allocate(order);
+    }
+    tagged_placement placement() const noexcept { return placement_; }
+
+private:
+    // splitmix64 (S. Vigna): a small, well-mixed generator that needs no <random> state.
+    uint64_t next() noexcept {
+        uint64_t z = (state_ += 0x9E37'79B9'7F4A'7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58'476D'1CE4'E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D0'49BB'1331'11EBull;
+        return z ^ (z >> 31);
+    }
+    tagged_placement placement_;
+    uint64_t state_;
 };
 
 } // namespace tagcache::model

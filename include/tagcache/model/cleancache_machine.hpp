@@ -61,7 +61,7 @@ public:
         allocation_report report;
         report.order = order;
         report.kind = kind;
-        const auto pfn = normal_.allocate(order);
+        const auto pfn = placer_.allocate(normal_, order, kind == allocation_kind::tagged);
         if (!pfn) {
             ++stats_.allocation_failures;
             report.error = errc::no_space;
@@ -100,6 +100,9 @@ public:
         return {};
     }
 
+    // Where later allocations land (default: the lowest free block, tagged or not).
+    void place_with(const page_placer& placer) { placer_ = placer; }
+
     // Pins hold pages in place; nothing here ever needs to move them.
     result<void> pin(pfn_t pfn) { return live_.pin(pfn); }
     result<void> unpin(pfn_t pfn) { return live_.unpin(pfn); }
@@ -120,6 +123,10 @@ public:
         out.usable_pages = normal_.total_pages(); // tag storage is the pool's, not the allocator's
         out.tag_pages_cached = pool_->stats().cached;
         out.tag_pages_movable = 0;
+        uint64_t lent = 0;
+        for (uint32_t r = 0; r < map_.region_count(); ++r)
+            lent += pool_->donor_info(manager_->donor_of_region(r))->size;
+        out.tag_pages_tags = map_.total_tag_pages() - lent;
         return out;
     }
 
@@ -182,6 +189,7 @@ private:
     tag_map map_;
     owned_pool<PoolConfig> pool_;
     buddy_allocator normal_;
+    page_placer placer_;
     std::unique_ptr<unsigned char, free_deleter> manager_storage_;
     manager_type* manager_ = nullptr;
     fs_id fs_ = 0;

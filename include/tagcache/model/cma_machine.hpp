@@ -62,6 +62,9 @@ public:
         return report;
     }
 
+    // Where later allocations in normal memory land (default: the lowest free block).
+    void place_with(const page_placer& placer) { placer_ = placer; }
+
     // Frees a whole allocation (its head pfn and order), releasing its tag storage if tagged.
     // Errors: cma_error::not_allocated (no allocation there of that order: a double free?),
     // cma_error::pinned (a pinned page holds a reference).
@@ -118,6 +121,7 @@ public:
         s.usable_pages =
             normal_.total_pages() + storage_.cma().total_pages() - tags.tag_pages_in_use;
         s.tag_pages_movable = storage_.tag_pages_movable();
+        s.tag_pages_tags = tags.tag_pages_in_use;
         return s;
     }
     const char* name() const noexcept { return "cma"; }
@@ -137,7 +141,8 @@ private:
         return ranges;
     }
     std::optional<pfn_t> allocate_normal(unsigned order, allocation_kind kind) {
-        const std::optional<pfn_t> at = normal_.allocate(order);
+        const std::optional<pfn_t> at =
+            placer_.allocate(normal_, order, kind == allocation_kind::tagged);
         if (at) {
             const bool inserted = owners_.insert({*at, order, kind, 0});
             TAGCACHE_ASSERT(inserted, "a free page is recorded as allocated");
@@ -152,6 +157,7 @@ private:
     }
 
     buddy_allocator normal_;
+    page_placer placer_;
     allocation_table owners_;
     cma_tag_storage storage_;
     uint64_t allocations_ = 0, allocation_failures_ = 0, frees_ = 0, file_misses_ = 0;

@@ -58,6 +58,7 @@ struct machine_stats {
     uint64_t usable_pages = 0;      // gauge: pages the page allocator can hand out (free or used)
     uint64_t tag_pages_cached = 0;  // gauge: tag-storage pages holding cache data
     uint64_t tag_pages_movable = 0; // gauge: tag-storage pages holding movable pages (CMA)
+    uint64_t tag_pages_tags = 0;    // gauge: tag-storage pages in blocks reserved for tags
 };
 
 template <class M>
