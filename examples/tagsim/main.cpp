@@ -2,6 +2,7 @@
 // workload through both tag-storage strategies (cleancache and CMA migration), side by side.
 // Subcommands:
 //   run      a scenario file through both strategies
+//   sweep    one scenario with its capacity, policy or tagged fraction varied (CSV)
 //   replay   a block trace through the pool as a demand-paging cache
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -10,11 +11,13 @@
 
 #include "replay_command.hpp"
 #include "run_command.hpp"
+#include "sweep_command.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"tagsim: MTE tag-storage reuse through a cleancache, simulated."};
     app.require_subcommand(0, 1);
     tagsim::add_run_command(app);
+    tagsim::add_sweep_command(app);
     tagsim::add_replay_command(app);
     // One line for every error, naming what is wrong.
     app.failure_message([](const CLI::App*, const CLI::Error& e) {

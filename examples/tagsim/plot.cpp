@@ -33,7 +33,7 @@ void plot_lines(const std::string& png, const std::string& title, const std::str
     std::string script = "set terminal pngcairo size 1000,640 noenhanced\n";
     script += "set output " + quoted(png) + "\n";
     script += "set title " + quoted(title) + "\nset xlabel " + quoted(x_label) + "\nset ylabel " +
-              quoted(y_label) + "\nset grid\nset key left top\n";
+              quoted(y_label) + "\nset grid\nset key below\n";
     if (log_x)
         script += "set logscale x\n";
     for (size_t i = 0; i < series.size(); ++i) {
