@@ -11,10 +11,6 @@
 namespace tagsim {
 namespace {
 
-bool gnuplot_installed() {
-    return std::system("command -v gnuplot >/dev/null 2>&1") == 0;
-}
-
 std::string quoted(const std::string& text) {
     std::string out = "'";
     for (const char c : text)
@@ -24,11 +20,19 @@ std::string quoted(const std::string& text) {
 
 } // namespace
 
-void plot_lines(const std::string& png, const std::string& title, const std::string& x_label,
-                const std::string& y_label, const std::vector<plot_series>& series, bool log_x) {
+bool gnuplot_installed() {
+    return std::system("command -v gnuplot >/dev/null 2>&1") == 0;
+}
+
+void require_gnuplot() {
     if (!gnuplot_installed())
         throw std::runtime_error("--plot: gnuplot is not installed (Debian: apt-get install "
                                  "gnuplot-nox); nothing was plotted");
+}
+
+void plot_lines(const std::string& png, const std::string& title, const std::string& x_label,
+                const std::string& y_label, const std::vector<plot_series>& series, bool log_x) {
+    require_gnuplot();
     // The data goes inline (`$name << EOD`), so no temporary files are left behind.
     std::string script = "set terminal pngcairo size 1000,640 noenhanced\n";
     script += "set output " + quoted(png) + "\n";

@@ -30,6 +30,10 @@ public:
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
         if (elapsed < 1.0)
             return;
+        const int percent = static_cast<int>(done * 100);
+        if (percent == last_percent_)
+            return; // redraw only when the figure changes
+        last_percent_ = percent;
         constexpr int width = 40;
         const int filled = static_cast<int>(done * width);
         fmt::print(stderr, "\rsimulating [{:#<{}}{:.<{}}] {:3.0f} %", "", filled, "",
@@ -45,6 +49,7 @@ public:
 
 private:
     bool enabled_, shown_ = false;
+    int last_percent_ = -1;
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 

@@ -25,6 +25,8 @@ struct run_options {
 void run(const run_options& options) {
     if (options.json && options.csv)
         throw std::invalid_argument("--json and --csv exclude each other");
+    if (!options.plot.empty())
+        require_gnuplot(); // before the run, not after it
     scenario what =
         options.scenario_path.empty() ? default_scenario() : read_scenario(options.scenario_path);
     if (options.seed)

@@ -207,6 +207,8 @@ void sweep_tagged_fraction(const scenario& what, std::vector<double> values,
 }
 
 void sweep(const sweep_options& options) {
+    if (!options.plot.empty())
+        require_gnuplot(); // before the run, not after it
     scenario what =
         options.scenario_path.empty() ? default_scenario() : read_scenario(options.scenario_path);
     if (options.duration_s) {

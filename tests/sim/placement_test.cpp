@@ -107,7 +107,7 @@ TEST_CASE("buddy allocator: highest and random placement hand out aligned free b
     }
 }
 
-TEST_CASE("placement leaves the machines' default unchanged: lowest free block first",
+TEST_CASE("placement leaves the default of the machines unchanged: lowest free block first",
           "[placement]") {
     const tag_map map = gib_map(0x1000);
     cleancache_machine<> cleancache(map);

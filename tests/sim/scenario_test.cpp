@@ -23,7 +23,7 @@ TEST_CASE("examples/scenarios/default.json is the built-in scenario", "[scenario
     CHECK(file.workload == built_in.workload);
 }
 
-TEST_CASE("every shipped scenario reads, and the FVP one has both regions", "[scenario]") {
+TEST_CASE("every shipped scenario reads and the FVP one has both regions", "[scenario]") {
     for (const auto& entry : std::filesystem::directory_iterator(TAGSIM_SCENARIOS_DIR)) {
         INFO(entry.path());
         CHECK_NOTHROW(read_scenario(entry.path().string()).map());

@@ -63,7 +63,7 @@ stream_counts count_stream(const mixed_workload_params& params) {
 
 } // namespace
 
-TEST_CASE("the workload stream refers only to live allocations, and never frees a pinned one",
+TEST_CASE("the workload stream refers only to live allocations and never frees a pinned one",
           "[sim][workload]") {
     mixed_workload workload(small_workload(3));
     std::set<uint64_t> live, pinned;
@@ -96,8 +96,8 @@ TEST_CASE("the workload stream refers only to live allocations, and never frees 
     CHECK(workload.file_reads() > 0);
 }
 
-TEST_CASE("short scenario: both strategies see the same stream; the pinning process and atomic "
-          "reservations defeat only the baseline",
+TEST_CASE("short scenario: both strategies see the same stream and the pinning process and "
+          "atomic reservations defeat only the baseline",
           "[sim][pin]") {
     const tag_map map = small_map();
     const mixed_workload_params params = small_workload(7);
@@ -160,8 +160,8 @@ TEST_CASE("short scenario: both strategies see the same stream; the pinning proc
     CHECK(r.cleancache.samples.size() == 20);
 }
 
-TEST_CASE("each adversary alone: pins force the baseline's fallbacks or failures, atomic "
-          "reservations its atomic failures; without either it only migrates",
+TEST_CASE("each adversary alone: pins force fallbacks or failures of the baseline and atomic "
+          "reservations its atomic failures - without either it only migrates",
           "[sim][pin]") {
     const tag_map map = small_map();
     struct variant {
