@@ -274,7 +274,7 @@ scenario default_scenario() {
     w.tagged_max_order = 4;
     w.atomic_share = 0.3;
     w.movable_ops_per_s = 20'000;
-    w.movable_live_pages = 6720 * mib;
+    w.movable_live_pages = 6800 * mib;
     w.movable_max_order = 2;
     w.pin_share = 0.05;
     w.pin_limit = 8192;
