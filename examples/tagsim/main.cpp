@@ -14,7 +14,9 @@
 #include "sweep_command.hpp"
 
 int main(int argc, char** argv) {
-    CLI::App app{"tagsim: MTE tag-storage reuse through a cleancache, simulated."};
+    CLI::App app{"tagsim: MTE tag-storage reuse through a cleancache, simulated. Without a "
+                 "subcommand it runs the built-in scenario (docs/tagsim.md) through both "
+                 "strategies, cleancache and CMA migration, and prints them side by side."};
     app.require_subcommand(0, 1);
     tagsim::add_run_command(app);
     tagsim::add_sweep_command(app);
