@@ -83,27 +83,41 @@ public:
     }
 
     // A free aligned block of 2^order pages at a uniformly random place: `random` is called for
-    // 64-bit random numbers, at most `attempts` candidates are tried, then the lowest free
-    // block is taken (memory nearly full). Independent uniform placement is what the lendable
-    // tag-storage formula assumes (docs/tagsim.md; tagged_placement::scattered).
+    // 64-bit random numbers and at most `attempts` random places are tried. Independent uniform
+    // placement is what the lendable tag-storage formula assumes (docs/tagsim.md;
+    // tagged_placement::scattered). When memory is so full that every attempt fails, the
+    // first free block at or after one more random place is taken (wrapping around), so what
+    // is left stays spread over memory instead of coming from the bottom, and a nearly full
+    // memory costs O(max_order log n) more, not a long series of misses.
     template <class Random>
-    std::optional<pfn_t> allocate_random(unsigned order, Random&& random, unsigned attempts = 64) {
+    std::optional<pfn_t> allocate_random(unsigned order, Random&& random, unsigned attempts = 8) {
         const uint64_t total = total_pages();
+        if (total == 0 || order > max_order_)
+            return std::nullopt;
         const pfn_t size = pfn_t{1} << order;
-        for (unsigned attempt = 0; total != 0 && attempt < attempts; ++attempt) {
-            uint64_t offset = random() % total;
-            for (const pfn_range& r : ranges_) {
-                if (offset >= r.count) {
-                    offset -= r.count;
-                    continue;
-                }
-                const pfn_t at = (r.first + offset) & ~(size - 1);
-                if (at >= r.first && at + size <= r.end() && allocate_at(at, order))
-                    return at;
-                break;
-            }
+        for (unsigned attempt = 0; attempt < attempts; ++attempt) {
+            const pfn_t place = page_at(random() % total);
+            const pfn_t at = place & ~(size - 1);
+            if (same_range(place, at) && same_range(place, at + size - 1) && allocate_at(at, order))
+                return at;
         }
-        return allocate(order);
+        const pfn_t from = page_at(random() % total);
+        std::optional<pfn_t> next, lowest;
+        for (unsigned o = order; o <= max_order_; ++o) {
+            if (free_[o].empty())
+                continue;
+            const auto it = free_[o].lower_bound(from);
+            if (it != free_[o].end() && (!next || *it < *next))
+                next = *it;
+            if (!lowest || *free_[o].begin() < *lowest)
+                lowest = *free_[o].begin();
+        }
+        const std::optional<pfn_t> head = next ? next : lowest;
+        if (!head)
+            return std::nullopt;
+        const bool taken = allocate_at(*head, order); // the head of a free block of >= order
+        TAGCACHE_ASSERT(taken, "the head of a free block is not free");
+        return head;
     }
 
     // Frees an allocated block; merges with free buddies inside the same range.
@@ -166,6 +180,15 @@ private:
             --from;
             free_[from].insert(block + (pfn_t{1} << from)); // the upper half stays free
         }
+    }
+    // The page `offset` pages into all ranges together.
+    pfn_t page_at(uint64_t offset) const noexcept {
+        for (const pfn_range& r : ranges_) {
+            if (offset < r.count)
+                return r.first + offset;
+            offset -= r.count;
+        }
+        return ranges_.back().first; // offset >= total: not reached
     }
     bool same_range(pfn_t a, pfn_t b) const {
         for (const pfn_range& r : ranges_)
