@@ -71,7 +71,7 @@ TEST_CASE("a handler that returns does not resume the failing code", "[base][ass
     REQUIRE(outcome.standard_error.find("resumed") == std::string::npos);
 }
 
-TEST_CASE("set_assertion_handler returns the previous handler; nullptr restores the default",
+TEST_CASE("set_assertion_handler returns the previous handler, and nullptr restores the default",
           "[base][assert]") {
     const auto original = tagcache::set_assertion_handler(&custom_handler);
     REQUIRE(tagcache::set_assertion_handler(nullptr) == &custom_handler);

@@ -473,7 +473,7 @@ void check_against(const cma_tag_storage& storage, const reference_model& model,
 
 } // namespace
 
-TEST_CASE("straddling folios count in every block they need; piecewise release", "[cma][refs]") {
+TEST_CASE("straddling folios count in every block they need, and release piecewise", "[cma][refs]") {
     SECTION("bsp 3, order 6 at offset 64: tag pages 2 and 3, blocks 0 and 1") {
         // v3's count, ceil(2 / 3) = 1 block from the first, would reserve block 0 only.
         rig r(one_region(3, 96));
