@@ -62,6 +62,13 @@ struct tag_region {
         TAGCACHE_DEBUG_ASSERT(block < block_count(), "block index out of range");
         return {memory.first + block * data_pages_per_block(), data_pages_per_block()};
     }
+    // How many pages of `folio` block `block` serves: the count a reservation adds to it.
+    constexpr uint64_t pages_served(uint64_t block, pfn_range folio) const noexcept {
+        const pfn_range data = data_pages_of_block(block);
+        const pfn_t start = data.first > folio.first ? data.first : folio.first;
+        const pfn_t end = data.end() < folio.end() ? data.end() : folio.end();
+        return end > start ? end - start : 0;
+    }
 };
 
 // Checks one description against the rules that need no other region, and converts it to

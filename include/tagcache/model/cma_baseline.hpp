@@ -76,7 +76,7 @@ public:
         reserved.assign(pfn - region.memory.first, pages, false);
         for (uint64_t b = span->first; b < span->end(); ++b) {
             uint32_t& refs = refs_[span->region][b];
-            const uint64_t served = pages_served(region, b, pfn, pages);
+            const uint64_t served = region.pages_served(b, {pfn, pages});
             TAGCACHE_ASSERT(refs >= served, "tag block reference count underflow");
             refs -= static_cast<uint32_t>(served);
             if (refs == 0) {
@@ -181,13 +181,6 @@ private:
             ranges.push_back(region.tags);
         return ranges;
     }
-    static uint64_t pages_served(const tag_region& region, uint64_t block, pfn_t pfn,
-                                 uint64_t pages) noexcept {
-        const pfn_range data = region.data_pages_of_block(block);
-        const pfn_t start = data.first > pfn ? data.first : pfn;
-        const pfn_t end = data.end() < pfn + pages ? data.end() : pfn + pages;
-        return end > start ? end - start : 0;
-    }
     void record_movable(pfn_t pfn, unsigned order) {
         const bool inserted = owners_.insert({pfn, order, allocation_kind::movable, 0});
         TAGCACHE_ASSERT(inserted, "a free CMA block is recorded as allocated");
@@ -233,7 +226,7 @@ private:
         const tag_region& region = map_.region(span.region);
         const uint64_t pages = uint64_t{1} << order;
         for (uint64_t b = span.first; b < span.end(); ++b)
-            refs_[span.region][b] += static_cast<uint32_t>(pages_served(region, b, pfn, pages));
+            refs_[span.region][b] += static_cast<uint32_t>(region.pages_served(b, {pfn, pages}));
         reserved_[span.region].assign(pfn - region.memory.first, pages, true);
         stats_.pages_reserved += pages;
         ++stats_.reservations;

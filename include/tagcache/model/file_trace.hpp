@@ -39,31 +39,9 @@ struct file_event {
 // `max_order` are refused (the pool's largest folio).
 template <class OnEvent>
 void for_each_file_event(const std::string& path, unsigned max_order, OnEvent&& on_event) {
-    std::ifstream file(path, std::ios::binary);
-    if (!file)
-        throw trace_error(path + ": cannot open");
-    std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    if (file.bad())
-        throw trace_error(path + ": read error");
-    if (detail::is_zstd(text))
-        text = detail::decompress_zstd(path, text);
-
-    std::string_view all(text);
-    uint64_t line_number = 0;
-    while (!all.empty()) {
-        const size_t newline = all.find('\n');
-        std::string_view line = all.substr(0, newline);
-        all.remove_prefix(newline == std::string_view::npos ? all.size() : newline + 1);
-        ++line_number;
-        if (const size_t hash = line.find('#'); hash != std::string_view::npos)
-            line = line.substr(0, hash);
-        if (!line.empty() && line.back() == '\r')
-            line.remove_suffix(1);
-        if (line.find_first_not_of(" \t") == std::string_view::npos)
-            continue;
+    detail::for_each_trace_line(path, '#', [&](uint64_t line_number, std::string_view line) {
         const auto fail = [&](const std::string& why) {
-            throw trace_error(path + ":" + std::to_string(line_number) + ": " + why + ": '" +
-                              std::string(line.substr(0, 120)) + "'");
+            detail::throw_line_error(path, line_number, line, why);
         };
         std::string_view rest = line;
         uint64_t fields[4];
@@ -97,7 +75,7 @@ void for_each_file_event(const std::string& path, unsigned max_order, OnEvent&& 
         if (event.op != file_op::truncate && (event.index & ((uint64_t{1} << event.order) - 1)))
             fail("index is not a multiple of 2^order");
         on_event(event);
-    }
+    });
 }
 
 inline std::vector<file_event> read_file_events(const std::string& path, unsigned max_order) {

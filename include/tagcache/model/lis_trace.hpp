@@ -88,19 +88,19 @@ inline bool parse_number(std::string_view& rest, uint64_t& value) {
     return rest.empty() || rest.front() == ' ' || rest.front() == '\t';
 }
 
-} // namespace detail
-
-// Calls `on_record(lis_record)` for every line of the trace at `path`, in order.
-template <class OnRecord>
-void for_each_lis_record(const std::string& path, OnRecord&& on_record) {
+// Calls on_line(line_number, line) for every line of the text file at `path` (plain or zstd),
+// '\r' and any comment from `comment` on removed ('\0': none), blank lines skipped. Shared by
+// the .lis reader here and the native file-page trace reader (file_trace.hpp).
+template <class OnLine>
+void for_each_trace_line(const std::string& path, char comment, OnLine&& on_line) {
     std::ifstream file(path, std::ios::binary);
     if (!file)
         throw trace_error(path + ": cannot open");
     std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
     if (file.bad())
         throw trace_error(path + ": read error");
-    if (detail::is_zstd(text))
-        text = detail::decompress_zstd(path, text);
+    if (is_zstd(text))
+        text = decompress_zstd(path, text);
 
     std::string_view all(text);
     uint64_t line_number = 0;
@@ -109,13 +109,32 @@ void for_each_lis_record(const std::string& path, OnRecord&& on_record) {
         std::string_view line = all.substr(0, newline);
         all.remove_prefix(newline == std::string_view::npos ? all.size() : newline + 1);
         ++line_number;
+        if (comment != '\0')
+            if (const size_t at = line.find(comment); at != std::string_view::npos)
+                line = line.substr(0, at);
         if (!line.empty() && line.back() == '\r')
             line.remove_suffix(1);
         if (line.find_first_not_of(" \t") == std::string_view::npos)
-            continue; // blank lines carry no request
+            continue; // blank lines carry nothing
+        on_line(line_number, line);
+    }
+}
+
+// The error for a malformed line: file:line, why, and the line's start.
+[[noreturn]] inline void throw_line_error(const std::string& path, uint64_t line_number,
+                                          std::string_view line, std::string_view why) {
+    throw trace_error(path + ":" + std::to_string(line_number) + ": " + std::string(why) + ": '" +
+                      std::string(line.substr(0, 120)) + "'");
+}
+
+} // namespace detail
+
+// Calls `on_record(lis_record)` for every line of the trace at `path`, in order.
+template <class OnRecord>
+void for_each_lis_record(const std::string& path, OnRecord&& on_record) {
+    detail::for_each_trace_line(path, '\0', [&](uint64_t line_number, std::string_view line) {
         const auto fail = [&](const char* why) {
-            throw trace_error(path + ":" + std::to_string(line_number) + ": " + why + ": '" +
-                              std::string(line.substr(0, 120)) + "'");
+            detail::throw_line_error(path, line_number, line, why);
         };
         std::string_view rest = line;
         uint64_t fields[4];
@@ -130,7 +149,7 @@ void for_each_lis_record(const std::string& path, OnRecord&& on_record) {
         if (fields[0] + fields[1] < fields[0])
             fail("starting_block + number_of_blocks overflows");
         on_record(lis_record{fields[0], fields[1]});
-    }
+    });
 }
 
 // Every page request of a trace, expanded block by block.

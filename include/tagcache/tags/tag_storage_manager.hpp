@@ -109,7 +109,7 @@ public:
             uint32_t& refs = refs_[span->region][b];
             if (refs == 0)
                 claim_block(span->region, b);
-            refs += static_cast<uint32_t>(pages_served(region, b, pfn, pages));
+            refs += static_cast<uint32_t>(region.pages_served(b, {pfn, pages}));
         }
         reserved.assign(first, pages, true);
         for (uint64_t i = 0; i < pages; ++i)
@@ -139,7 +139,7 @@ public:
         reserved.assign(first, pages, false);
         for (uint64_t b = span->first; b < span->end(); ++b) {
             uint32_t& refs = refs_[span->region][b];
-            const auto served = static_cast<uint32_t>(pages_served(region, b, pfn, pages));
+            const auto served = static_cast<uint32_t>(region.pages_served(b, {pfn, pages}));
             TAGCACHE_ASSERT(refs >= served, "tag block reference count underflow");
             refs -= served;
             if (refs == 0)
@@ -233,15 +233,6 @@ private:
         : map_(map)
         , pool_(pool)
         , maintenance_(maintenance) {}
-
-    // How many of the folio's pages block b serves.
-    static uint64_t pages_served(const tag_region& region, uint64_t block, pfn_t pfn,
-                                 uint64_t pages) noexcept {
-        const pfn_range data = region.data_pages_of_block(block);
-        const pfn_t start = data.first > pfn ? data.first : pfn;
-        const pfn_t end = data.end() < pfn + pages ? data.end() : pfn + pages;
-        return end > start ? end - start : 0;
-    }
 
     // 0 -> n: take the block's pages back from the pool (dropping its cached data; this always
     // succeeds, in bounded time, for pages we donated), then make it tag storage.
