@@ -25,7 +25,7 @@ namespace tagcache::bench {
 // page data in an arena, or metadata only.
 struct data_config : default_pool_config {
     using lock = ticket_spinlock;
-    using page_memory = model::arena_page_memory;
+    using page_memory = arena_page_memory;
 };
 struct metadata_config : default_pool_config {
     using lock = ticket_spinlock;
@@ -46,7 +46,7 @@ inline constexpr std::size_t page_4k = 4096;
 // A pool of `slots` slots, all of them one donor's pfns [donor_base, donor_base + slots).
 template <class Config>
 struct donor_pool {
-    model::owned_pool<Config> pool;
+    owned_pool<Config> pool;
     uint32_t donor = 0;
     fs_id fs = 0;
 
@@ -112,7 +112,7 @@ public:
     std::size_t pages() const noexcept { return arena_.size() / page_4k; }
 
 private:
-    model::page_arena arena_;
+    page_arena arena_;
 };
 
 inline constexpr std::size_t arena_pages = (256u << 20) / page_4k; // the 256 MiB "cold" arena

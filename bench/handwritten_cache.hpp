@@ -125,7 +125,7 @@ private:
     }
 
     bool copies_;
-    model::page_arena arena_;
+    page_arena arena_;
     std::list<node> lru_;
     std::unordered_map<key, std::list<node>::iterator, key_hash> map_;
     std::vector<std::list<node>::iterator> owner_; // page -> its node, or lru_.end()

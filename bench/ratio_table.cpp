@@ -3,6 +3,7 @@
 // the table of ratios with their targets. Usage:
 //   tagcache_ratio_table BENCH.json LATENCY.json
 #include <tagcache/tagcache.hpp>
+#include <tagsim/cost_model.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -142,7 +143,7 @@ int main(int argc, char** argv) {
                    pct("cma_reserve_migrate_1", "p50_ns") / pct("reserve_with_drop", "p50_ns"),
                    "x");
         table.info("  kernel cost model: CMA fit / GCMA fit, 4 pages",
-                   tagcache::model::cma_latency_fit(4) / tagcache::model::gcma_latency_fit(4), "x");
+                   tagcache::sim::cma_latency_fit(4) / tagcache::sim::gcma_latency_fit(4), "x");
 
         tagcache::pool_geometry geometry;
         geometry.slots = 64 * 1024;

@@ -2,6 +2,8 @@
 // paper's OLTP and P3 traces (Megiddo & Modha, FAST '03), metadata only (no page copies), the
 // trace already in memory. Target (issue 4): >= 20 M requests/s for LRU.
 #include <tagcache/tagcache.hpp>
+#include <tagsim/lis_trace.hpp>
+#include <tagsim/replay.hpp>
 
 #include <benchmark/benchmark.h>
 
@@ -12,9 +14,9 @@ namespace {
 
 const std::vector<uint64_t>& trace(const std::string& name) {
     static const std::vector<uint64_t> p3 =
-        tagcache::model::read_lis_requests(TAGCACHE_BENCH_DATA_DIR "/P3.lis.zst");
+        tagcache::sim::read_lis_requests(TAGCACHE_BENCH_DATA_DIR "/P3.lis.zst");
     static const std::vector<uint64_t> oltp =
-        tagcache::model::read_lis_requests(TAGCACHE_BENCH_DATA_DIR "/OLTP.lis.zst");
+        tagcache::sim::read_lis_requests(TAGCACHE_BENCH_DATA_DIR "/OLTP.lis.zst");
     return name == "P3" ? p3 : oltp;
 }
 
@@ -25,7 +27,7 @@ void replay(benchmark::State& state, const char* trace_name) {
     uint64_t hits = 0;
     for (auto _ : state) {
         state.PauseTiming(); // building and filling the pool is not replay
-        tagcache::model::demand_cache<tagcache::model::replay_config<Eviction>> cache(capacity);
+        tagcache::sim::demand_cache<tagcache::sim::replay_config<Eviction>> cache(capacity);
         state.ResumeTiming();
         hits = 0;
         for (const uint64_t block : requests)
@@ -60,9 +62,9 @@ const bool registered = [] {
 void end_to_end_oltp(benchmark::State& state) {
     for (auto _ : state) {
         const auto requests =
-            tagcache::model::read_lis_requests(TAGCACHE_BENCH_DATA_DIR "/OLTP.lis.zst");
+            tagcache::sim::read_lis_requests(TAGCACHE_BENCH_DATA_DIR "/OLTP.lis.zst");
         const auto result =
-            tagcache::model::replay<tagcache::model::replay_config<tagcache::lru_eviction>>(
+            tagcache::sim::replay<tagcache::sim::replay_config<tagcache::lru_eviction>>(
                 requests, 8192);
         benchmark::DoNotOptimize(result.hits);
     }

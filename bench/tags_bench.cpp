@@ -4,6 +4,8 @@
 // with block-size 0x4000 (bsp 4), 64 Ki tag pages (8 GiB tagged), the pool holding page data.
 #include "bench_support.hpp"
 
+#include <tagsim/cma_baseline.hpp>
+
 #include <memory>
 
 namespace tagcache::bench {
@@ -29,7 +31,7 @@ using manager_type = tag_storage_manager<tag_config>;
 // The pool (every tag page donated by the manager) and the manager.
 struct manager_rig {
     tag_map map = bench_map();
-    model::owned_pool<data_config> pool{geometry()};
+    owned_pool<data_config> pool{geometry()};
     std::unique_ptr<unsigned char, decltype(&std::free)> storage{
         static_cast<unsigned char*>(
             std::aligned_alloc(64, round_up(manager_type::required_bytes(map)))),
@@ -132,9 +134,9 @@ void cma_reserve(benchmark::State& state, uint32_t movable, bool copy) {
     const tag_map map = bench_map();
     const tag_region& region = map.region(0);
     const pfn_range memory[] = {region.memory};
-    model::buddy_allocator normal(memory);
-    model::allocation_table owners;
-    model::cma_tag_storage storage(map, normal, owners);
+    sim::buddy_allocator normal(memory);
+    sim::allocation_table owners;
+    sim::cma_tag_storage storage(map, normal, owners);
     const uint64_t blocks = region.block_count();
     const auto order = permutation(static_cast<uint32_t>(blocks));
     // 256 MiB each, built once, only for the +copy variants.
@@ -158,7 +160,7 @@ void cma_reserve(benchmark::State& state, uint32_t movable, bool copy) {
             for (uint64_t i = 0; i < batch; ++i) {
                 const pfn_t pfn = region.data_pages_of_block(block(i)).first;
                 (void)normal.allocate_at(pfn, 0);
-                (void)owners.insert({pfn, 0, model::allocation_kind::tagged, 0});
+                (void)owners.insert({pfn, 0, sim::allocation_kind::tagged, 0});
                 for (uint32_t m = 0; m < movable; ++m)
                     (void)storage.allocate_movable_at(region.tag_pages_of_block(block(i)).first + m,
                                                       0);
@@ -166,7 +168,7 @@ void cma_reserve(benchmark::State& state, uint32_t movable, bool copy) {
             }
         },
         [&](uint64_t i) {
-            const model::reservation_report report = storage.reserve(placed[i], 0);
+            const sim::reservation_report report = storage.reserve(placed[i], 0);
             failed += report.error == errc::ok && !report.fell_back ? 0u : 1u;
             migrated += report.pages_migrated;
             if (copy)

@@ -6,14 +6,14 @@
 #include <vector>
 
 struct config : tagcache::default_pool_config {
-    using page_memory = tagcache::model::arena_page_memory; // real page contents
+    using page_memory = tagcache::arena_page_memory; // real page contents
     using lock = tagcache::ticket_spinlock;                 // safe to share between threads
 };
 
 int main() {
     tagcache::pool_geometry geometry;
     geometry.slots = 1024; // pages all donors together may lend
-    tagcache::model::owned_pool<config> pool(geometry);
+    tagcache::owned_pool<config> pool(geometry);
 
     // A donor (a carve-out, or one tag-storage region) registers its pfns and lends them.
     const tagcache::pfn_range carve_out{0x8'f800, 1024};

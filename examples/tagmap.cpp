@@ -1,6 +1,7 @@
 // tagmap: prints the page-to-tag-block map of tag-storage regions described as a device tree
 // describes them, and answers pfn and address queries. With no options it prints the map of
 // the Linux RFC v3 series' FVP tree (two regions).
+#include <tagcache/fmt.hpp>
 #include <tagcache/tagcache.hpp>
 
 #include <CLI/CLI.hpp>

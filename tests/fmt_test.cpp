@@ -1,4 +1,4 @@
-#include <tagcache/tagcache.hpp> // pulls in fmt.hpp because fmt is available
+#include <tagcache/fmt.hpp>
 
 #include <fmt/format.h>
 

@@ -13,6 +13,7 @@
 // metadata an operation touches is warm in the outer caches but not in L1 from the operation
 // just before it on the same slot. One untimed warm-up round precedes each measured series.
 #include <tagcache/tagcache.hpp>
+#include <tagsim/cma_baseline.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -143,9 +144,9 @@ constexpr uint32_t block_pages = 4;
 // The default configuration with the ticket spinlock, holding real page bytes in an arena.
 struct bench_pool_config : default_pool_config {
     using lock = ticket_spinlock;
-    using page_memory = model::arena_page_memory;
+    using page_memory = arena_page_memory;
 };
-using bench_pool = model::owned_pool<bench_pool_config>;
+using bench_pool = owned_pool<bench_pool_config>;
 
 struct bench_tag_config {
     using lock = ticket_spinlock;
@@ -331,9 +332,9 @@ void measure_cma(uint32_t tag_pages, uint32_t movable, uint64_t samples, std::mt
     const tag_map map = tag_map_for(tag_pages);
     const tag_region& region = map.region(0);
     const pfn_range memory[] = {region.memory};
-    model::buddy_allocator normal(memory);
-    model::allocation_table owners;
-    model::cma_tag_storage storage(map, normal, owners);
+    sim::buddy_allocator normal(memory);
+    sim::allocation_table owners;
+    sim::cma_tag_storage storage(map, normal, owners);
 
     series reserve{name, {}};
     reserve.ticks.reserve(samples);
@@ -343,7 +344,7 @@ void measure_cma(uint32_t tag_pages, uint32_t movable, uint64_t samples, std::mt
         for (const uint64_t b : picker.next(std::min<uint64_t>(1024, region.block_count()))) {
             const pfn_t pfn = region.data_pages_of_block(b).first + page_in_block(random);
             require(normal.allocate_at(pfn, 0) &&
-                        owners.insert({pfn, 0, model::allocation_kind::tagged, 0}),
+                        owners.insert({pfn, 0, sim::allocation_kind::tagged, 0}),
                     "placing the tagged page failed");
             const pfn_range tags = region.tag_pages_of_block(b);
             for (uint32_t i = 0; i < movable; ++i)
@@ -359,7 +360,7 @@ void measure_cma(uint32_t tag_pages, uint32_t movable, uint64_t samples, std::mt
 
             // Undo: release the tags, free the tagged page and the migrated movable pages.
             require(storage.release(pfn, 0).has_value(), "CMA release failed");
-            const std::vector<std::pair<const pfn_t, model::allocation_record>> live(
+            const std::vector<std::pair<const pfn_t, sim::allocation_record>> live(
                 owners.records().begin(), owners.records().end());
             for (const auto& [head, record] : live) {
                 normal.free(head, record.order);

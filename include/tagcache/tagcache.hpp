@@ -1,10 +1,6 @@
-// All of tagcache for hosted code: the freestanding core, the hosted models, and the fmt
-// formatters when fmt is available.
+// All of the tagcache library for hosted code: the freestanding core and the hosted layer.
+// The fmt formatters are a separate header, <tagcache/fmt.hpp>, for programs that use fmt.
 #pragma once
 
 #include "core.hpp"
-#include "model/model.hpp"
-
-#if __has_include(<fmt/format.h>)
-#include "fmt.hpp"
-#endif
+#include "hosted/hosted.hpp"

@@ -1,5 +1,5 @@
 // Randomized property test of the pool's eviction policies: each library policy, driven
-// through model::demand_cache, must hit and miss exactly where its reference implementation
+// through sim::demand_cache, must hit and miss exactly where its reference implementation
 // (reference_policies.hpp, written independently from the same specification) does, request
 // by request, over random traces that mix uniform, Zipf-like, scanning, looping, hot-set and
 // recency-heavy phases, with capacities from 1 to 400 pages and key universes from just above
@@ -14,6 +14,8 @@
 // The P3 trace is from N. Megiddo and D. S. Modha, "ARC: A Self-Tuning, Low Overhead
 // Replacement Cache", USENIX FAST '03, pp. 115-130; results on it must cite that paper.
 #include <tagcache/tagcache.hpp>
+#include <tagsim/lis_trace.hpp>
+#include <tagsim/replay.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -41,7 +43,7 @@ namespace {
 // A library policy and its reference.
 template <class Eviction, class Reference>
 struct policy_pair {
-    using library = model::demand_cache<model::replay_config<Eviction>>;
+    using library = sim::demand_cache<sim::replay_config<Eviction>>;
     using reference = Reference;
     static constexpr const char* name = Reference::name;
 };
@@ -586,7 +588,7 @@ TEST_CASE("reference policies keep their invariants, and LRU has the inclusion p
 namespace {
 const std::vector<uint64_t>& p3_requests() {
     static const std::vector<uint64_t> requests =
-        model::read_lis_requests(std::string(TAGCACHE_TEST_DATA_DIR) + "/P3.lis.zst");
+        sim::read_lis_requests(std::string(TAGCACHE_TEST_DATA_DIR) + "/P3.lis.zst");
     return requests;
 }
 template <class Reference>

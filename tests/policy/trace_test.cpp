@@ -3,6 +3,8 @@
 // the pool's LRU and ARC must reproduce an independent implementation's hit counts exactly,
 // and the reader must refuse malformed traces by line number and text.
 #include <tagcache/tagcache.hpp>
+#include <tagsim/lis_trace.hpp>
+#include <tagsim/replay.hpp>
 
 #include <zstd.h>
 
@@ -20,7 +22,7 @@ const std::string data_dir = TAGCACHE_TEST_DATA_DIR;
 
 const std::vector<uint64_t>& p3_requests() {
     static const std::vector<uint64_t> requests =
-        model::read_lis_requests(data_dir + "/P3.lis.zst");
+        sim::read_lis_requests(data_dir + "/P3.lis.zst");
     return requests;
 }
 
@@ -32,8 +34,8 @@ std::string write_file(const std::string& name, const std::string& bytes) {
 
 std::string trace_error_of(const std::string& path) {
     try {
-        model::read_lis_requests(path);
-    } catch (const model::trace_error& e) {
+        sim::read_lis_requests(path);
+    } catch (const sim::trace_error& e) {
         return e.what();
     }
     return "no error";
@@ -49,7 +51,7 @@ TEST_CASE("LRU hits on P3 equal the independent implementation's", "[policy][tra
     const auto [capacity, hits] =
         GENERATE(table<uint32_t, uint64_t>({{1024, 41'051}, {8192, 63'393}, {32768, 139'485}}));
     CAPTURE(capacity);
-    const auto result = model::replay<model::replay_config<lru_eviction>>(p3_requests(), capacity);
+    const auto result = sim::replay<sim::replay_config<lru_eviction>>(p3_requests(), capacity);
     REQUIRE(result.requests == 3'912'296);
     REQUIRE(result.hits == hits);
 }
@@ -59,20 +61,20 @@ TEST_CASE("ARC hits on P3 equal the independent implementation's", "[policy][tra
     const auto [capacity, hits] =
         GENERATE(table<uint32_t, uint64_t>({{1024, 43'999}, {8192, 157'279}, {32768, 669'507}}));
     CAPTURE(capacity);
-    const auto result = model::replay<model::replay_config<arc_eviction>>(p3_requests(), capacity);
+    const auto result = sim::replay<sim::replay_config<arc_eviction>>(p3_requests(), capacity);
     REQUIRE(result.hits == hits);
 }
 
 TEST_CASE("the trace reader expands requests block by block", "[policy][trace][reader]") {
     const std::string plain = "100 3 0 0\n\n7 1 5 1\r\n  42 2 0 2  \n";
-    const auto requests = model::read_lis_requests(write_file("ok.lis", plain));
+    const auto requests = sim::read_lis_requests(write_file("ok.lis", plain));
     REQUIRE(requests == std::vector<uint64_t>{100, 101, 102, 7, 42, 43});
 
     // The same trace compressed reads the same.
     std::string compressed(ZSTD_compressBound(plain.size()), '\0');
     compressed.resize(
         ZSTD_compress(compressed.data(), compressed.size(), plain.data(), plain.size(), 3));
-    REQUIRE(model::read_lis_requests(write_file("ok.lis.zst", compressed)) == requests);
+    REQUIRE(sim::read_lis_requests(write_file("ok.lis.zst", compressed)) == requests);
 
     // A truncated compressed trace is refused, not read short.
     REQUIRE(trace_error_of(write_file("cut.zst", compressed.substr(0, compressed.size() - 3)))

@@ -424,7 +424,7 @@ void run_concurrency(const char* name) {
     const unsigned cpus = usable_cpus();
     CAPTURE(seed);
 
-    model::page_arena arena(donor_count * pages_per_donor, test_page_bytes);
+    page_arena arena(donor_count * pages_per_donor, test_page_bytes);
     page_map map;
     map.base = arena.data();
     for (uint32_t d = 0; d < donor_count; ++d)
@@ -433,7 +433,7 @@ void run_concurrency(const char* name) {
     pool_geometry geometry;
     geometry.slots = donor_count * pages_per_donor;
     geometry.max_block_pages = block_pages;
-    model::owned_pool<Config> owned(geometry, mapped_page_memory(&map_page, &map));
+    owned_pool<Config> owned(geometry, mapped_page_memory(&map_page, &map));
     cleancache_pool<Config>& pool = *owned;
     for (uint32_t d = 0; d < donor_count; ++d) {
         const char donor_name[] = {'d', static_cast<char>('0' + d), 0};

@@ -8,7 +8,7 @@
 #include "catch.hpp"
 #include "pool_fixtures.hpp"
 
-#include <tagcache/model/replay.hpp>
+#include <tagsim/replay.hpp>
 
 using namespace tagcache;
 using namespace tagcache::test;
@@ -52,7 +52,7 @@ TEST_CASE("register_donor refuses bad donors by name", "[pool][construction][don
     g.slots = 64;
     g.max_block_pages = 4;
     g.max_ranges = 16;
-    model::owned_pool<> pool(g);
+    owned_pool<> pool(g);
     const pfn_range a{0x100, 16};
     REQUIRE(pool->register_donor("a", span<const pfn_range>(&a, 1), 4).value() == 0);
     const auto refused = [&](std::vector<pfn_range> ranges, uint32_t block_pages) {
@@ -86,7 +86,7 @@ TEST_CASE("register_donor refuses bad donors by name", "[pool][construction][don
 TEST_CASE("a donor's several ranges map to slots in pfn order", "[pool][construction][donors]") {
     pool_geometry g;
     g.slots = 64;
-    model::owned_pool<> pool(g);
+    owned_pool<> pool(g);
     const std::vector<pfn_range> ranges = {{0x900, 4}, {0x100, 4}, {0x500, 8}};
     REQUIRE(pool->register_donor("multi", ranges, 1).value() == 0);
     REQUIRE(pool->donate_range(0, {0x100, 4}) == 4);
@@ -127,9 +127,9 @@ TEST_CASE("metadata per slot, for every configuration", "[pool][memory]") {
     report_bytes_per_slot<split_exclusive_config>("block-aligned, split, excl.");
     report_bytes_per_slot<workingset_spinlock_config>("block-aligned, spinlock");
     report_bytes_per_slot<drop_exclusive_config>("proportional, no stats");
-    report_bytes_per_slot<model::replay_config<fifo_eviction>>("FIFO eviction");
-    report_bytes_per_slot<model::replay_config<clock_eviction>>("CLOCK eviction");
-    report_bytes_per_slot<model::replay_config<sieve_eviction>>("SIEVE eviction");
-    report_bytes_per_slot<model::replay_config<s3fifo_eviction>>("S3-FIFO eviction");
-    report_bytes_per_slot<model::replay_config<arc_eviction>>("ARC eviction");
+    report_bytes_per_slot<sim::replay_config<fifo_eviction>>("FIFO eviction");
+    report_bytes_per_slot<sim::replay_config<clock_eviction>>("CLOCK eviction");
+    report_bytes_per_slot<sim::replay_config<sieve_eviction>>("SIEVE eviction");
+    report_bytes_per_slot<sim::replay_config<s3fifo_eviction>>("S3-FIFO eviction");
+    report_bytes_per_slot<sim::replay_config<arc_eviction>>("ARC eviction");
 }

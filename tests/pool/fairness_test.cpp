@@ -16,11 +16,11 @@ struct round_robin_config : default_pool_config {
 };
 
 template <class Config>
-model::owned_pool<Config>* two_donor_pool(std::unique_ptr<model::owned_pool<Config>>& holder,
+owned_pool<Config>* two_donor_pool(std::unique_ptr<owned_pool<Config>>& holder,
                                           uint64_t quota0, uint64_t quota1) {
     pool_geometry g;
     g.slots = 2048;
-    holder = std::make_unique<model::owned_pool<Config>>(g);
+    holder = std::make_unique<owned_pool<Config>>(g);
     const pfn_range a{0x1000, 1024};
     const pfn_range b{0x9000, 1024};
     REQUIRE((*holder)->register_donor("a", span<const pfn_range>(&a, 1), 1, quota0).value() == 0);
@@ -32,7 +32,7 @@ model::owned_pool<Config>* two_donor_pool(std::unique_ptr<model::owned_pool<Conf
 } // namespace
 
 TEST_CASE("proportional donor choice follows the quotas", "[pool][donors]") {
-    std::unique_ptr<model::owned_pool<proportional_config>> holder;
+    std::unique_ptr<owned_pool<proportional_config>> holder;
     auto& pool = **two_donor_pool(holder, 200, 600);
     const fs_id fs = pool.add_fs().value();
     for (uint64_t i = 0; i < 400; ++i) {
@@ -58,7 +58,7 @@ TEST_CASE("proportional donor choice follows the quotas", "[pool][donors]") {
 }
 
 TEST_CASE("proportional donor choice without quotas follows donated sizes", "[pool][donors]") {
-    std::unique_ptr<model::owned_pool<proportional_config>> holder;
+    std::unique_ptr<owned_pool<proportional_config>> holder;
     auto& pool = **two_donor_pool(holder, 0, 0);
     // Donor 0 takes back three quarters of its pages: sizes 256 and 1024, so 1:4.
     REQUIRE(pool.take_back_range(0, {0x1000 + 256, 768}) == 768);
@@ -73,7 +73,7 @@ TEST_CASE("proportional donor choice without quotas follows donated sizes", "[po
 }
 
 TEST_CASE("round-robin donor choice alternates", "[pool][donors]") {
-    std::unique_ptr<model::owned_pool<round_robin_config>> holder;
+    std::unique_ptr<owned_pool<round_robin_config>> holder;
     auto& pool = **two_donor_pool(holder, 0, 0);
     const fs_id fs = pool.add_fs().value();
     for (uint64_t i = 0; i < 301; ++i)

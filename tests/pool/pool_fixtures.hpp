@@ -2,7 +2,7 @@
 #pragma once
 
 #include <tagcache/core.hpp>
-#include <tagcache/model/model.hpp>
+#include <tagcache/hosted/hosted.hpp>
 
 #include <cstdint>
 #include <cstring>
@@ -14,24 +14,24 @@ namespace tagcache::test {
 // Policy combinations the typed tests run over. Each differs from the default in several
 // policies at once, so that every policy is exercised with data checks.
 struct data_config : default_pool_config {
-    using page_memory = model::arena_page_memory;
+    using page_memory = arena_page_memory;
 };
 struct split_exclusive_config : default_pool_config {
-    using page_memory = model::arena_page_memory;
+    using page_memory = arena_page_memory;
     using partial_take = split_folio;
     using restore_mode = exclusive_restore;
     using placement = block_aligned_placement;
     using donor_choice = proportional_donors;
 };
 struct workingset_spinlock_config : default_pool_config {
-    using page_memory = model::arena_page_memory;
+    using page_memory = arena_page_memory;
     using lock = ticket_spinlock;
     using admission = admit_workingset_only;
     using placement = block_aligned_placement;
     using partial_take = split_folio;
 };
 struct drop_exclusive_config : default_pool_config {
-    using page_memory = model::arena_page_memory;
+    using page_memory = arena_page_memory;
     using restore_mode = exclusive_restore;
     using donor_choice = proportional_donors;
     using stats = no_stats;
@@ -62,7 +62,7 @@ inline bool page_matches(const unsigned char* page, const page_key& key, uint64_
 // A pool over donors of equal size with blocks of `block_pages`, all pages donated.
 template <class Config>
 struct pool_with_donors {
-    std::unique_ptr<model::owned_pool<Config>> pool;
+    std::unique_ptr<owned_pool<Config>> pool;
     std::vector<uint32_t> donors;
     std::vector<pfn_range> ranges; // donor i owns ranges[i]
 
@@ -72,7 +72,7 @@ struct pool_with_donors {
         geometry.slots = donor_count * pages_per_donor;
         geometry.inodes = inodes;
         geometry.max_block_pages = block_pages;
-        pool = std::make_unique<model::owned_pool<Config>>(geometry);
+        pool = std::make_unique<owned_pool<Config>>(geometry);
         for (uint32_t d = 0; d < donor_count; ++d) {
             // Donor pfns far apart, so that other donors' pfns are never theirs.
             const pfn_range range{0x10'0000 + pfn_t{d} * 0x10'0000, pages_per_donor};

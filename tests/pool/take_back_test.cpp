@@ -15,11 +15,11 @@ using namespace tagcache::test;
 
 namespace {
 struct drop_config : default_pool_config {
-    using page_memory = model::arena_page_memory;
+    using page_memory = arena_page_memory;
     using partial_take = drop_whole_folio;
 };
 struct split_config : default_pool_config {
-    using page_memory = model::arena_page_memory;
+    using page_memory = arena_page_memory;
     using partial_take = split_folio;
 };
 
@@ -170,7 +170,7 @@ struct in_flight_fixture {
         g.max_block_pages = 16;
         return g;
     }();
-    model::owned_pool<Config> pool{geometry, hooked_memory{arena.data(), &hook}};
+    owned_pool<Config> pool{geometry, hooked_memory{arena.data(), &hook}};
     pfn_range range{0x1000, 16};
     fs_id fs = 0;
     std::atomic<bool> take_returned{false};

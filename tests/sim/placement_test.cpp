@@ -4,6 +4,7 @@
 // with probability (1 - f)^(32*bsp / 2^k). Checked here against the cleancache machine with
 // tagged_placement::scattered, and clustered placement against its own bound.
 #include <tagcache/tagcache.hpp>
+#include <tagsim/sim.hpp>
 
 #include <cmath>
 #include <set>
@@ -11,7 +12,7 @@
 #include "catch.hpp"
 
 using namespace tagcache;
-using namespace tagcache::model;
+using namespace tagcache::sim;
 
 namespace {
 

@@ -1,4 +1,4 @@
-// The scenario files of examples/scenarios: the default one states the built-in scenario
+// The scenario files of sim/scenarios: the default one states the built-in scenario
 // exactly, and every shipped file reads and validates.
 #include <filesystem>
 
@@ -7,7 +7,7 @@
 
 using namespace tagsim;
 
-TEST_CASE("examples/scenarios/default.json is the built-in scenario", "[scenario]") {
+TEST_CASE("sim/scenarios/default.json is the built-in scenario", "[scenario]") {
     const scenario file = read_scenario(TAGSIM_SCENARIOS_DIR "/default.json");
     const scenario built_in = default_scenario();
     CHECK(file.name == built_in.name);

@@ -1,7 +1,8 @@
-// The simulator's core (model::simulate over model::mixed_workload) on a short scenario: the
+// The simulator's core (sim::simulate over sim::mixed_workload) on a short scenario: the
 // relations that must hold between its figures, the pinning adversary's effect on each
 // strategy, and determinism for a seed.
 #include <tagcache/tagcache.hpp>
+#include <tagsim/sim.hpp>
 
 #include <map>
 #include <set>
@@ -9,7 +10,7 @@
 #include "catch.hpp"
 
 using namespace tagcache;
-using namespace tagcache::model;
+using namespace tagcache::sim;
 
 namespace {
 
@@ -20,7 +21,7 @@ tag_map small_map() {
     return tag_map::create(descs, page_size::size_4k).value();
 }
 
-// The shape of examples/scenarios/small.json, in pages, shortened to one second.
+// The shape of sim/scenarios/small.json, in pages, shortened to one second.
 mixed_workload_params small_workload(uint64_t seed) {
     mixed_workload_params w;
     w.seed = seed;

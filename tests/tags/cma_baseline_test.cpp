@@ -2,7 +2,7 @@
 // defeating claims (retries, rollback, the folio-migrating fallback), atomic reservations,
 // reference counts against a page-by-page reference model, every error path and the cost
 // model. cma_machine: cma_machine_test.cpp.
-#include <tagcache/model/cma_machine.hpp>
+#include <tagsim/cma_machine.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -18,7 +18,7 @@
 #include "cma_fixtures.hpp"
 
 using namespace tagcache;
-using namespace tagcache::model;
+using namespace tagcache::sim;
 using namespace tagcache::test;
 
 TEST_CASE("cma cost model: straight lines through the GCMA RFC v2 averages", "[cma][cost]") {

@@ -3,7 +3,7 @@
 // everything a reservation may change.
 #pragma once
 
-#include <tagcache/model/cma_machine.hpp>
+#include <tagsim/cma_machine.hpp>
 
 #include <cmath>
 #include <cstdint>
@@ -16,7 +16,7 @@
 
 namespace tagcache::test {
 
-using namespace tagcache::model;
+using namespace tagcache::sim;
 
 inline constexpr uint64_t page_4k = 4096;
 

@@ -1,7 +1,7 @@
 // cma_machine, the tag_machine of the CMA-migration baseline: the CMA balance rule for movable
 // pages, migrations out of tag storage, pinned pages, atomic failures, the fallback, and
 // accounting under a random workload.
-#include <tagcache/model/cma_machine.hpp>
+#include <tagsim/cma_machine.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -17,7 +17,7 @@
 #include "cma_fixtures.hpp"
 
 using namespace tagcache;
-using namespace tagcache::model;
+using namespace tagcache::sim;
 using namespace tagcache::test;
 
 namespace {

@@ -2,6 +2,7 @@
 // the CMA-migration baseline (cma_machine). With a process pinning pages and some reservations
 // made in atomic context, the baseline fails or falls back; the manager fails none.
 #include <tagcache/tagcache.hpp>
+#include <tagsim/sim.hpp>
 
 #include <random>
 #include <vector>
@@ -10,7 +11,7 @@
 #include "mapping/machines.hpp"
 
 using namespace tagcache;
-using namespace tagcache::model;
+using namespace tagcache::sim;
 using namespace tagcache::test;
 
 namespace {

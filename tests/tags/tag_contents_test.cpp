@@ -1,6 +1,7 @@
 // Tag storage that held cache data: its pages are dropped from the pool before any tag is
 // written, no restore ever returns tag bytes, and a newly tagged page reads all-zero tags.
 #include <tagcache/tagcache.hpp>
+#include <tagsim/tag_contents.hpp>
 
 #include <cstdlib>
 #include <cstring>
@@ -18,7 +19,7 @@ struct data_pool_config : default_pool_config {
 
 // Checks, at the moment a block becomes tag storage, that the pool no longer has it.
 struct checking_maintenance {
-    model::tag_contents* tags = nullptr;
+    sim::tag_contents* tags = nullptr;
     cleancache_pool<data_pool_config>* pool = nullptr;
     uint32_t donor = 0;
     int* pages_still_lent = nullptr; // counters live in the test: the manager keeps a copy
@@ -52,13 +53,13 @@ TEST_CASE("cached pages are dropped before tags land in their block, and never r
     const tag_region_desc desc{{0x4000'0000, 256 * 4096}, {0x8000'0000, 8 * 4096}, 0x1000};
     const tag_map map =
         tag_map::create(span<const tag_region_desc>(&desc, 1), page_size::size_4k).value();
-    model::physical_memory memory(page_size::size_4k);
+    physical_memory memory(page_size::size_4k);
     memory.add(map.region(0).tags);
-    model::tag_contents tags(map, memory);
+    sim::tag_contents tags(map, memory);
 
     pool_geometry g;
     g.slots = 8;
-    model::owned_pool<data_pool_config> pool(g, memory.page_memory());
+    owned_pool<data_pool_config> pool(g, memory.page_memory());
     int pages_still_lent = 0;
     int blocks_turned = 0;
     using manager_type = tag_storage_manager<checking_config>;

@@ -2,6 +2,7 @@
 // again; counts, bitmap, maintenance hooks and every error, plus a randomized comparison with
 // a reference model on std containers.
 #include <tagcache/tagcache.hpp>
+#include <tagsim/tag_contents.hpp>
 
 #include <algorithm>
 #include <cstdlib>
@@ -19,7 +20,7 @@ namespace {
 
 struct recording_config {
     using lock = no_lock;
-    using maintenance = model::recording_tag_maintenance;
+    using maintenance = sim::recording_tag_maintenance;
     using pool = cleancache_pool<default_pool_config>;
 };
 
@@ -27,8 +28,8 @@ struct recording_config {
 // and manager, and a log of the maintenance calls.
 struct small_machine {
     tag_map map;
-    std::unique_ptr<model::owned_pool<>> pool;
-    std::vector<model::maintenance_event> log;
+    std::unique_ptr<owned_pool<>> pool;
+    std::vector<sim::maintenance_event> log;
     std::unique_ptr<unsigned char, decltype(&std::free)> storage{nullptr, &std::free};
     tag_storage_manager<recording_config>* manager = nullptr;
 
@@ -37,7 +38,7 @@ struct small_machine {
         pool_geometry g;
         g.slots = static_cast<uint32_t>(map.total_tag_pages());
         g.max_block_pages = static_cast<uint32_t>(map.region(0).block_pages);
-        pool = std::make_unique<model::owned_pool<>>(g);
+        pool = std::make_unique<owned_pool<>>(g);
         const size_t bytes = tag_storage_manager<recording_config>::required_bytes(map);
         storage.reset(static_cast<unsigned char*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
         manager = tag_storage_manager<recording_config>::create(storage.get(), bytes, map, **pool,
@@ -50,12 +51,12 @@ struct small_machine {
         return tag_map::create(span<const tag_region_desc>(&desc, 1), page_size::size_4k).value();
     }
     pfn_t data(uint64_t offset) const { return map.region(0).memory.first + offset; }
-    uint64_t count(model::maintenance_event::kind k) const {
+    uint64_t count(sim::maintenance_event::kind k) const {
         return static_cast<uint64_t>(
             std::count_if(log.begin(), log.end(), [k](const auto& e) { return e.what == k; }));
     }
 };
-using event = model::maintenance_event;
+using event = sim::maintenance_event;
 } // namespace
 
 TEST_CASE("start-up lends every tag page to the pool", "[tags]") {
@@ -173,7 +174,7 @@ TEST_CASE("reserve and release are atomic-safe exactly with non-sleeping locks",
     };
     STATIC_REQUIRE(tag_storage_manager<spin_config>::atomic_safe);
     struct mutex_pool_config : default_pool_config {
-        using lock = model::mutex_lock;
+        using lock = mutex_lock;
     };
     struct mutex_config {
         using lock = no_lock;

@@ -1,0 +1,76 @@
+// Hosted construction of a cleancache pool: allocates the metadata buffer (and, for
+// arena_page_memory, the page arena) and builds the pool in it. Throws pool_error naming the
+// errc when the geometry is refused, std::bad_alloc when memory cannot be had.
+#pragma once
+
+#include <cstddef>
+#include <cstdlib>
+#include <new>
+#include <stdexcept>
+
+#include "../pool/pool.hpp"
+#include "arena_page_memory.hpp"
+
+namespace tagcache {
+
+// What owned_pool (and other hosted constructors) throw when the core refuses a request.
+class pool_error : public std::invalid_argument {
+public:
+    explicit pool_error(errc code)
+        : std::invalid_argument(error_message(code))
+        , code_(code) {}
+    errc code() const noexcept { return code_; }
+
+private:
+    errc code_;
+};
+
+template <class Config = default_pool_config>
+class owned_pool {
+public:
+    using pool_type = cleancache_pool<Config>;
+    using page_memory_type = typename Config::page_memory;
+
+    // For page memory other than the arena, pass the policy object (mapped_page_memory).
+    explicit owned_pool(const pool_geometry& geometry, page_memory_type memory = {}) {
+        const std::size_t bytes = pool_type::required_bytes(geometry);
+        metadata_ = static_cast<unsigned char*>(std::aligned_alloc(64, (bytes + 63) & ~std::size_t{63}));
+        if (metadata_ == nullptr)
+            throw std::bad_alloc();
+        try {
+            if constexpr (__is_same(page_memory_type, arena_page_memory)) {
+                arena_ = page_arena(geometry.slots, page_bytes(geometry.page));
+                memory = arena_page_memory(arena_.data(), page_bytes(geometry.page));
+            }
+            const auto created = pool_type::create(metadata_, bytes, geometry, memory);
+            if (!created)
+                throw pool_error(created.error());
+            pool_ = *created;
+        } catch (...) {
+            std::free(metadata_);
+            throw;
+        }
+    }
+
+    ~owned_pool() {
+        pool_->~pool_type();
+        std::free(metadata_);
+    }
+    // The pool lives inside the buffer: an owned_pool stays where it was built.
+    owned_pool(const owned_pool&) = delete;
+    owned_pool& operator=(const owned_pool&) = delete;
+
+    pool_type& operator*() const noexcept { return *pool_; }
+    pool_type* operator->() const noexcept { return pool_; }
+    pool_type* get() const noexcept { return pool_; }
+    std::size_t metadata_bytes() const noexcept {
+        return pool_type::required_bytes(pool_->geometry());
+    }
+
+private:
+    unsigned char* metadata_ = nullptr;
+    page_arena arena_;
+    pool_type* pool_ = nullptr;
+};
+
+} // namespace tagcache
