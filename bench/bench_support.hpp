@@ -31,7 +31,7 @@ struct metadata_config : default_pool_config {
     using lock = ticket_spinlock;
 };
 struct split_data_config : data_config {
-    using partial_take = split_folio;
+    static constexpr partial_take on_partial_take = partial_take::split_folio;
 };
 
 // Any configuration with block-aligned placement (folios kept inside one donor block).

@@ -103,9 +103,9 @@ struct fmt::formatter<tagcache::region_error> : tagcache::detail::plain_formatte
     auto format(const tagcache::region_error& error, format_context& context) const {
         using tagcache::region_error;
         auto out = context.out();
-        if (error.region == region_error::no_region)
+        if (error.region == tagcache::no_region)
             return fmt::format_to(out, "{}: {}", error.code, tagcache::error_message(error.code));
-        if (error.other_region == region_error::no_region)
+        if (error.other_region == tagcache::no_region)
             return fmt::format_to(out, "region {}: {}: {}", error.region, error.code,
                                   tagcache::error_message(error.code));
         return fmt::format_to(out, "regions {} and {}: {}: {}", error.region, error.other_region,

@@ -66,8 +66,8 @@ struct kernel_pool_config : tagcache::default_pool_config {
     using placement = tagcache::block_aligned_placement;
     using donor_choice = tagcache::proportional_donors;
     using admission = tagcache::admit_workingset_only;
-    using partial_take = tagcache::split_folio;
-    using restore_mode = tagcache::exclusive_restore;
+    static constexpr tagcache::partial_take on_partial_take = tagcache::partial_take::split_folio;
+    static constexpr tagcache::restore_mode on_restore = tagcache::restore_mode::exclusive;
 };
 using kernel_pool = tagcache::cleancache_pool<kernel_pool_config>;
 using simple_pool = tagcache::cleancache_pool<>;

@@ -20,7 +20,7 @@ region_error check(std::vector<tag_region_desc> descs, page_size page = page_siz
 region_error check_second(tag_region_desc second) {
     return check({fvp_regions[0], second});
 }
-constexpr uint32_t none = region_error::no_region;
+constexpr uint32_t none = no_region;
 } // namespace
 
 TEST_CASE("valid descriptions are accepted", "[mapping][validation]") {

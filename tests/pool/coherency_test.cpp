@@ -77,7 +77,7 @@ TEMPLATE_TEST_CASE("exclusive restores take the page, inclusive ones keep it", "
     frontend<TestType> f;
     REQUIRE(f.store(1, 0, 2, 1));
     REQUIRE(f.restore(1, 0, 2) == v{1, 1, 1, 1});
-    if constexpr (TestType::restore_mode::exclusive) {
+    if constexpr ((TestType::on_restore == restore_mode::exclusive)) {
         REQUIRE(f.restore(1, 0, 2) == v{0, 0, 0, 0});
         REQUIRE(f.pool->stats().cached == 0);
     } else {
@@ -100,7 +100,7 @@ TEMPLATE_TEST_CASE("folio semantics are per page", "[pool][coherency][folio]", d
         REQUIRE(f.store(1, 4, 2, 1));
         REQUIRE(f.store(1, 0, 3, 3)); // pages 0-7
         REQUIRE(f.restore(1, 0, 3) == v{3, 3, 3, 3, 3, 3, 3, 3});
-        REQUIRE(f.pool->stats().cached == (TestType::restore_mode::exclusive ? 0u : 8u));
+        REQUIRE(f.pool->stats().cached == ((TestType::on_restore == restore_mode::exclusive) ? 0u : 8u));
     }
     SECTION("a restore reports exactly the pages it filled") {
         REQUIRE(f.store(1, 8, 0, 1));

@@ -37,8 +37,8 @@ struct spin_config : default_pool_config {
     using page_memory = mapped_page_memory;
 };
 struct spin_split_exclusive_config : spin_config {
-    using partial_take = split_folio;
-    using restore_mode = exclusive_restore;
+    static constexpr partial_take on_partial_take = partial_take::split_folio;
+    static constexpr restore_mode on_restore = restore_mode::exclusive;
 };
 
 constexpr uint32_t worker_count = 4;
@@ -190,7 +190,7 @@ struct alignas(64) worker_result {
 template <class Config>
 class worker {
 public:
-    static constexpr bool exclusive = Config::restore_mode::exclusive;
+    static constexpr bool exclusive = (Config::on_restore == restore_mode::exclusive);
 
     worker(cleancache_pool<Config>& pool, fs_id fs, uint64_t inode, uint64_t seed,
            const turn_schedule& schedule, unsigned id, worker_result& out)

@@ -18,8 +18,8 @@ struct data_config : default_pool_config {
 };
 struct split_exclusive_config : default_pool_config {
     using page_memory = arena_page_memory;
-    using partial_take = split_folio;
-    using restore_mode = exclusive_restore;
+    static constexpr partial_take on_partial_take = partial_take::split_folio;
+    static constexpr restore_mode on_restore = restore_mode::exclusive;
     using placement = block_aligned_placement;
     using donor_choice = proportional_donors;
 };
@@ -28,11 +28,11 @@ struct workingset_spinlock_config : default_pool_config {
     using lock = ticket_spinlock;
     using admission = admit_workingset_only;
     using placement = block_aligned_placement;
-    using partial_take = split_folio;
+    static constexpr partial_take on_partial_take = partial_take::split_folio;
 };
 struct drop_exclusive_config : default_pool_config {
     using page_memory = arena_page_memory;
-    using restore_mode = exclusive_restore;
+    static constexpr restore_mode on_restore = restore_mode::exclusive;
     using donor_choice = proportional_donors;
     using stats = no_stats;
 };

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "catch.hpp"
@@ -14,13 +15,17 @@ using namespace tagcache;
 using namespace tagcache::test;
 
 namespace {
+// The two partial-take modes as types, for the typed tests below.
+using drop_whole = std::integral_constant<partial_take, partial_take::drop_whole_folio>;
+using split = std::integral_constant<partial_take, partial_take::split_folio>;
+
 struct drop_config : default_pool_config {
     using page_memory = arena_page_memory;
-    using partial_take = drop_whole_folio;
+    static constexpr partial_take on_partial_take = partial_take::drop_whole_folio;
 };
 struct split_config : default_pool_config {
     using page_memory = arena_page_memory;
-    using partial_take = split_folio;
+    static constexpr partial_take on_partial_take = partial_take::split_folio;
 };
 
 } // namespace
@@ -99,7 +104,7 @@ TEMPLATE_TEST_CASE("take-back of one page of a large folio follows the partial-t
     const auto filled = p->restore({fs, 1, 0}, 4, folio.data());
     const auto stats = p->stats();
     REQUIRE(stats.recalled == 1);
-    if constexpr (TestType::partial_take::drops_whole_folio) {
+    if constexpr ((TestType::on_partial_take == partial_take::drop_whole_folio)) {
         REQUIRE(filled->none());
         REQUIRE(stats.collateral_dropped == 15);
         REQUIRE(p->donor_info(0)->free == 15);
@@ -155,7 +160,7 @@ template <class PartialTake>
 struct hooked_config : default_pool_config {
     using lock = ticket_spinlock;
     using page_memory = hooked_memory;
-    using partial_take = PartialTake;
+    static constexpr partial_take on_partial_take = PartialTake::value;
 };
 
 // While the copy of a page is in flight, another thread takes that page back. It must mark
@@ -211,7 +216,7 @@ struct in_flight_fixture {
 } // namespace
 
 TEMPLATE_TEST_CASE("take-back of a page with a store copy in flight", "[pool][take-back][copy]",
-                   drop_whole_folio, split_folio) {
+                   drop_whole, split) {
     in_flight_fixture<hooked_config<TestType>> f;
     std::vector<unsigned char> folio(4 * test_page_bytes);
     for (uint64_t i = 0; i < 4; ++i)
@@ -223,7 +228,7 @@ TEMPLATE_TEST_CASE("take-back of a page with a store copy in flight", "[pool][ta
     REQUIRE_FALSE(f.returned_during_copy);
     REQUIRE(f.take_succeeded);
     const auto filled = f.pool->restore({f.fs, 1, 0}, 2, folio.data());
-    if constexpr (TestType::drops_whole_folio)
+    if constexpr ((TestType::value == partial_take::drop_whole_folio))
         REQUIRE(filled->none());
     else
         REQUIRE(filled->word() == 0b1110); // all but the page taken during its copy
@@ -235,7 +240,7 @@ TEMPLATE_TEST_CASE("take-back of a page with a store copy in flight", "[pool][ta
 }
 
 TEMPLATE_TEST_CASE("take-back of a page with a restore copy in flight", "[pool][take-back][copy]",
-                   drop_whole_folio, split_folio) {
+                   drop_whole, split) {
     in_flight_fixture<hooked_config<TestType>> f;
     std::vector<unsigned char> page(test_page_bytes);
     stamp_page(page.data(), {f.fs, 1, 0}, 1);

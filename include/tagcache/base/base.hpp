@@ -6,6 +6,7 @@
 #include "bits.hpp"
 #include "config.hpp"
 #include "error.hpp"
+#include "index.hpp"
 #include "meta.hpp"
 #include "placement.hpp"
 #include "result.hpp"

@@ -7,8 +7,6 @@
 #include "eviction.hpp"
 #include "lock.hpp"
 #include "page_memory.hpp"
-#include "partial_take.hpp"
 #include "placement.hpp"
-#include "restore_mode.hpp"
 #include "stats.hpp"
 #include "tag_maintenance.hpp"

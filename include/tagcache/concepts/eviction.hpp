@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../base/index.hpp"
 #include "../base/meta.hpp"
 
 namespace tagcache {
@@ -24,6 +25,8 @@ concept eviction_policy = requires(P& policy, const P& const_policy, void* stora
     noexcept->same_as<size_t>;
     { policy.attach(storage, uint32_t{}) }
     noexcept;
+    { policy.before_insert(key) }
+    noexcept; // a store of `key` is about to claim slots (ARC picks its case here)
     { policy.on_insert(folio, key) }
     noexcept; // a new folio became cached
     { policy.on_hit(folio) }
@@ -33,16 +36,15 @@ concept eviction_policy = requires(P& policy, const P& const_policy, void* stora
     { policy.on_move(folio, other) }
     noexcept; // the folio is now named by slot `other`
     { policy.select_victim(steps) }
-    noexcept->same_as<uint32_t>; // no_folio if none yet
+    noexcept->same_as<uint32_t>; // no_slot: empty, or out of steps (call again)
     { policy.on_evict(folio, key) }
     noexcept; // the pool evicted the selected victim
+    { const_policy.eviction_incomplete() }
+    noexcept->convertible_to<bool>; // evict again at once (S3-FIFO's evictS)
     { const_policy.size() }
     noexcept->convertible_to<uint32_t>;
     { const_policy.contains(folio) }
     noexcept->convertible_to<bool>;
 };
-
-// "No folio": an empty policy, or a bounded scan that ran out of steps (call again).
-inline constexpr uint32_t no_folio = 0xFFFF'FFFFu;
 
 } // namespace tagcache

@@ -8,8 +8,9 @@
 
 namespace tagcache {
 
-// Countable events, in pages. Gauges (cached pages, a donor's size) are the pool's own state
-// and always available; counters cost memory and time, so they are a policy.
+// Countable events, in pages. Gauges (cached pages, a donor's size) and each donor's own
+// counts are the pool's state and always available; pool-wide counters cost memory and time
+// on every operation, so they are a policy.
 enum class pool_event : unsigned char {
     stored,             // pages stored
     skipped,            // pages a store did not keep (not admitted, or no room)
@@ -23,15 +24,10 @@ enum class pool_event : unsigned char {
 inline constexpr unsigned pool_event_count = 8;
 
 template <class S>
-concept stats_policy = requires(S& stats, const S& const_stats, pool_event event, uint64_t pages,
-                                uint32_t donor) {
+concept stats_policy = requires(S& stats, const S& const_stats, pool_event event, uint64_t pages) {
     { stats.record(event, pages) }
     noexcept;
-    { stats.record_donor_recall(donor, pages) }
-    noexcept;
     { const_stats.count(event) }
-    noexcept->convertible_to<uint64_t>;
-    { const_stats.donor_recalled(donor) }
     noexcept->convertible_to<uint64_t>;
     { S::enabled } -> convertible_to<bool>;
 };

@@ -16,7 +16,6 @@ namespace tagcache {
 // Which region description broke which rule; `other_region` names the second region of a
 // pairwise rule (overlaps), else no_region.
 struct region_error {
-    static constexpr uint32_t no_region = 0xFFFF'FFFFu;
     errc code = errc::ok;
     uint32_t region = no_region;
     uint32_t other_region = no_region;

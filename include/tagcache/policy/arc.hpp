@@ -145,7 +145,7 @@ public:
     // REPLACE(x, p).
     uint32_t select_victim(uint32_t&) noexcept {
         if (t1_.empty() && t2_.empty())
-            return no_folio;
+            return no_slot;
         if (evict_t1_without_ghost_ && !t1_.empty())
             return t1_.back();
         const Target t1_size = arithmetic::whole(t1_.size());

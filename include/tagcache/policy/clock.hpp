@@ -49,12 +49,12 @@ public:
             if (referenced_[oldest] == 0)
                 return oldest;
             if (steps == 0)
-                return no_folio;
+                return no_slot;
             --steps;
             referenced_[oldest] = 0;
             ring_.move_to_front(links_, oldest);
         }
-        return no_folio;
+        return no_slot;
     }
     void on_evict(uint32_t folio, uint64_t) noexcept { ring_.remove(links_, folio); }
     bool eviction_incomplete() const noexcept { return false; }

@@ -35,7 +35,7 @@ public:
     }
     void on_remove(uint32_t folio) noexcept { list_.remove(links_, folio); }
     void on_move(uint32_t from, uint32_t to) noexcept { list_.replace(links_, from, to); }
-    uint32_t select_victim(uint32_t&) noexcept { return list_.empty() ? no_folio : list_.back(); }
+    uint32_t select_victim(uint32_t&) noexcept { return list_.empty() ? no_slot : list_.back(); }
     void on_evict(uint32_t folio, uint64_t) noexcept { list_.remove(links_, folio); }
     bool eviction_incomplete() const noexcept { return false; }
 

@@ -2,11 +2,10 @@
 #pragma once
 
 #include "../base/assert.hpp"
+#include "../base/index.hpp"
 #include "../concepts/placement.hpp"
 
 namespace tagcache {
-
-inline constexpr uint32_t no_slot = 0xFFFF'FFFFu;
 
 // Any free slot, most recently freed first: one intrusive stack per donor through the free
 // slots' own link field, so it costs no memory. A slot taken back while free is not unlinked

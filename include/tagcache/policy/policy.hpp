@@ -1,5 +1,5 @@
 // Layer `policy/`: the freestanding policy classes (locks, eviction, admission, donor choice,
-// placement, partial take, restore mode, page memory, stats). Includes only base/ and
+// placement, page memory, stats, tag maintenance). Includes only base/ and
 // concepts/.
 #pragma once
 
@@ -12,9 +12,7 @@
 #include "list_eviction.hpp"
 #include "lock.hpp"
 #include "page_memory.hpp"
-#include "partial_take.hpp"
 #include "placement.hpp"
-#include "restore_mode.hpp"
 #include "s3fifo.hpp"
 #include "sieve.hpp"
 #include "stats.hpp"

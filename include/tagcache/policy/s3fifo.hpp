@@ -77,7 +77,7 @@ public:
     // the phase is kept, so a call that runs out resumes where it stopped.
     uint32_t select_victim(uint32_t& steps) noexcept {
         if (small_.empty() && main_.empty())
-            return no_folio;
+            return no_slot;
         if (phase_ == phase::idle)
             phase_ = small_.size() >= small_target_ || main_.empty() ? phase::small : phase::main;
         for (;;) {
@@ -90,7 +90,7 @@ public:
                 if (frequency(tail) < move_to_main_threshold)
                     return tail; // to the ghost queue, in on_evict
                 if (steps == 0)
-                    return no_folio;
+                    return no_slot;
                 --steps;
                 small_.remove(links_, tail);
                 state_[tail] = static_cast<uint8_t>(state_[tail] | in_main);
@@ -107,7 +107,7 @@ public:
             if (frequency(tail) == 0)
                 return tail;
             if (steps == 0)
-                return no_folio;
+                return no_slot;
             --steps;
             --state_[tail];
             main_.move_to_front(links_, tail);

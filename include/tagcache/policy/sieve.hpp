@@ -48,12 +48,12 @@ public:
     // Scans at most `steps` visited folios per call; the hand keeps the position.
     uint32_t select_victim(uint32_t& steps) noexcept {
         if (queue_.empty())
-            return no_folio;
+            return no_slot;
         uint32_t at = hand_ != list_links::end ? hand_ : queue_.back();
         while (visited_[at] != 0) {
             if (steps == 0) {
                 hand_ = at;
-                return no_folio;
+                return no_slot;
             }
             --steps;
             visited_[at] = 0;

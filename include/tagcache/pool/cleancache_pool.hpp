@@ -3,51 +3,53 @@
 // cleancache and the old cleancache_ops; backend (register_donor, donate, take_back) after
 // the 2025 series' backend API. Freestanding: no exceptions, no allocation after create().
 //
-// Concurrency (DESIGN.md "Concurrency and bounded take-back"): page copies run outside the
-// pool lock. A copy marks its slot (copiers > 0) under the lock, copies, and publishes under
-// the lock again; a slot with copiers > 0 is never handed to another store. take_back() marks
-// the page taken under the lock, releases it, and waits until copiers reaches 0: at most one
-// folio copy plus one critical section per CPU queued on the (FIFO) lock.
+// The pool composes its parts, each a class of its own: the slot records (slot.hpp), the page
+// index (page_index.hpp), the folio rings and their eviction order (folio_rings.hpp), the
+// interned inode handles (inode_table.hpp), the filesystems (filesystem_table.hpp) and the
+// donors (donor_table.hpp), plus the policies of its configuration. This header holds the
+// class, construction, observation and the steps every operation shares; frontend.hpp the
+// store and restore paths, backend.hpp donation and take-back, invariants.hpp the checks.
+//
+// Concurrency (docs/design.md, "Take-back"): page copies run outside the pool lock. A copy
+// marks its slot (copiers > 0) under the lock, copies, and publishes under the lock again; a
+// slot with copiers > 0 is never handed to another store. take_back() marks the page taken
+// under the lock, releases it, and waits until copiers reaches 0: at most one folio copy plus
+// one critical section per CPU queued on the (FIFO) lock.
 #pragma once
 
-#include "pool_steps.hpp"
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/base.hpp"
+#include "../concepts/concepts.hpp"
+#include "config.hpp"
+#include "donor_table.hpp"
+#include "filesystem_table.hpp"
+#include "folio_rings.hpp"
+#include "geometry.hpp"
+#include "inode_table.hpp"
+#include "key.hpp"
+#include "page_index.hpp"
+#include "pool_stats.hpp"
+#include "pool_config.hpp"
+#include "slot.hpp"
+#include "slot_view.hpp"
 
 namespace tagcache {
 
-// Counters, named as the 2025 cleancache's sysfs files (/sys/kernel/mm/cleancache).
-struct pool_stats {
-    uint64_t stored = 0, skipped = 0, restored = 0, missed = 0, reclaimed = 0, recalled = 0,
-             invalidated = 0, collateral_dropped = 0;
-    uint64_t cached = 0; // gauge: pages a restore can return
-    uint64_t stale = 0;  // gauge: invalidated pages not yet reclaimed (lazy invalidation)
-};
-
-// Per donor, as the 2025 series' per-pool sysfs directory, plus what placement sees.
-struct donor_stats {
-    const char* name = "";
-    uint64_t size = 0;     // pages donated and not taken back
-    uint64_t cached = 0;   // of those, pages holding data
-    uint64_t free = 0;     // of those, pages holding nothing
-    uint64_t recalled = 0; // pages taken back while holding data
-};
-
-template <class Config = default_pool_config>
-class cleancache_pool : private pool_steps<Config> {
-    using base = pool_steps<Config>;
-    using base::none;
-    using typename base::layout;
-
+template <pool_config Config = default_pool_config>
+class cleancache_pool {
 public:
     using config = Config;
     using bitmap = folio_bitmap<Config::max_order>;
-    using page_memory_type = typename base::page_memory_type;
+    using page_memory_type = typename Config::page_memory;
     static constexpr unsigned max_order = Config::max_order;
 
     // ---- construction ---------------------------------------------------------------------
 
     // Bytes create() needs for `geometry`: the pool object and all its metadata.
     static constexpr size_t required_bytes(const pool_geometry& geometry) noexcept {
-        return base::layout_of(geometry, sizeof(cleancache_pool)).total;
+        return layout_of(geometry).total;
     }
 
     // Metadata bytes per slot that do not depend on the workload: slot, eviction policy,
@@ -63,7 +65,7 @@ public:
     static result<cleancache_pool*> create(void* buffer, size_t bytes,
                                            const pool_geometry& geometry,
                                            page_memory_type memory = {}) noexcept {
-        if (geometry.slots == 0 || geometry.slots >= none || !is_valid(geometry.page) ||
+        if (geometry.slots == 0 || geometry.slots >= no_slot || !is_valid(geometry.page) ||
             geometry.filesystems == 0 || geometry.filesystems > 0x7FFF ||
             geometry.max_ranges == 0 || geometry.max_block_pages == 0 ||
             geometry.inode_capacity() > inode_table::max_capacity ||
@@ -73,8 +75,7 @@ public:
             !is_aligned(reinterpret_cast<uintptr_t>(buffer), 64))
             return errc::buffer_too_small;
         auto* pool = ::new (buffer, placement) cleancache_pool();
-        pool->attach(static_cast<unsigned char*>(buffer),
-                     base::layout_of(geometry, sizeof(cleancache_pool)), geometry);
+        pool->attach(static_cast<unsigned char*>(buffer), geometry);
         pool->memory_ = memory;
         return pool;
     }
@@ -82,217 +83,75 @@ public:
     cleancache_pool(const cleancache_pool&) = delete;
     cleancache_pool& operator=(const cleancache_pool&) = delete;
 
-    const pool_geometry& geometry() const noexcept { return this->geometry_; }
+    const pool_geometry& geometry() const noexcept { return geometry_; }
 
-    // ---- frontend: filesystems ------------------------------------------------------------
+    // ---- frontend (frontend.hpp) -----------------------------------------------------------
 
+    // Registers a filesystem (a pool of the old API); its id keys its pages.
     result<fs_id> add_fs() noexcept {
-        lock_guard guard(this->lock_);
-        for (fs_id fs = 0; fs < this->geometry_.filesystems; ++fs) {
-            if (!this->filesystems_[fs].active) {
-                this->filesystems_[fs].active = true;
-                return fs;
-            }
-        }
-        return errc::too_many_filesystems;
+        lock_guard guard(lock_);
+        return filesystems_.add();
     }
 
     // Invalidates every page of `fs` (lazily) and frees its id.
-    result<void> remove_fs(fs_id fs) noexcept {
-        lock_guard guard(this->lock_);
-        if (!this->fs_valid(fs))
-            return errc::unknown_filesystem;
-        this->invalidate_fs_locked(fs);
-        this->filesystems_[fs].active = false;
-        return {};
-    }
-
-    // ---- frontend: pages ------------------------------------------------------------------
+    result<void> remove_fs(fs_id fs) noexcept;
 
     // Stores the folio of 2^order pages at key.index (a multiple of 2^order) from `source`
     // (2^order consecutive pages; ignored without page memory). Replaces every cached page the
     // folio overlaps. `workingset`: the caller's PG_workingset hint, for admission.
     result<void> store(const page_key& key, unsigned order, const void* source,
-                       bool workingset = true) noexcept {
-        if (const errc bad = base::check_folio(key, order); bad != errc::ok)
-            return bad;
-        const uint32_t pages = uint32_t{1} << order;
-        uint32_t slots[bitmap::max_pages];
-        uint32_t claimed = 0;
-        uint32_t handle = none;
-        {
-            lock_guard guard(this->lock_);
-            if (!this->fs_valid(key.fs))
-                return errc::unknown_filesystem;
-            if (!this->admission_.admit(workingset)) {
-                // A store that is not kept must not leave an older copy behind.
-                this->invalidate_range_locked(key, order);
-                this->stats_.record(pool_event::skipped, pages);
-                return errc::not_admitted;
-            }
-            this->sweep(Config::sweep_batch);
-            handle = this->acquire_inode(key);
-            if (handle != none) {
-                this->eviction_.before_insert((uint64_t{handle} << page_index_bits) | key.index);
-                claimed = this->claim_slots(pages, handle, key.index, order, slots);
-            }
-            if (claimed < pages) {
-                for (uint32_t i = 0; i < claimed; ++i)
-                    this->release_pending(slots[i]);
-                if (handle != none)
-                    this->inodes_.unref(handle);
-                this->invalidate_range_locked(key, order);
-                this->stats_.record(pool_event::skipped, pages);
-                return errc::no_space;
-            }
-        }
-        if constexpr (page_memory_type::holds_data) {
-            if (source != nullptr)
-                for (uint32_t i = 0; i < pages; ++i)
-                    __builtin_memcpy(this->page_address(slots[i]),
-                                     static_cast<const unsigned char*>(source) +
-                                         i * this->page_bytes_,
-                                     this->page_bytes_);
-        }
-        lock_guard guard(this->lock_);
-        this->publish(key, slots, pages, handle);
-        return {};
-    }
+                       bool workingset = true) noexcept;
 
     // Restores the folio of 2^order pages at key.index into `sink` (2^order pages; ignored
     // without page memory). Returns which pages it filled; it is a hit when all were.
-    result<bitmap> restore(const page_key& key, unsigned order, void* sink) noexcept {
-        if (const errc bad = base::check_folio(key, order); bad != errc::ok)
-            return bad;
-        const uint32_t pages = uint32_t{1} << order;
-        uint32_t found[bitmap::max_pages];
-        {
-            lock_guard guard(this->lock_);
-            if (!this->fs_valid(key.fs))
-                return errc::unknown_filesystem;
-            this->begin_restore(key, pages, found);
-        }
-        if constexpr (page_memory_type::holds_data) {
-            if (sink != nullptr)
-                for (uint32_t i = 0; i < pages; ++i)
-                    if (found[i] != none)
-                        __builtin_memcpy(static_cast<unsigned char*>(sink) + i * this->page_bytes_,
-                                         this->page_address(found[i]), this->page_bytes_);
-        }
-        lock_guard guard(this->lock_);
-        return this->template finish_restore<bitmap>(pages, found);
-    }
+    result<bitmap> restore(const page_key& key, unsigned order, void* sink) noexcept;
 
     // The readahead walk: restores order-0 pages first, first + 1, ... into sink(index)
     // (a void* per page), stopping at the first miss; returns how many it restored.
     template <class Sink>
     result<uint64_t> restore_run(fs_id fs, uint64_t inode, uint64_t first, uint64_t count,
-                                 Sink&& sink) noexcept {
-        {
-            lock_guard guard(this->lock_);
-            if (!this->fs_valid(fs))
-                return errc::unknown_filesystem;
-            if (count != 0 && this->live_handle(fs, inode) == none) {
-                this->stats_.record(pool_event::missed, count); // nothing of the inode cached
-                return uint64_t{0};
-            }
-        }
-        for (uint64_t i = 0; i < count; ++i) {
-            const auto filled = restore(page_key{fs, inode, first + i}, 0, sink(first + i));
-            if (!filled)
-                return filled.error();
-            if (filled->none())
-                return i;
-        }
-        return count;
-    }
+                                 Sink&& sink) noexcept;
 
     // Drops the pages of the folio (key.index, order) from the pool.
-    result<void> invalidate(const page_key& key, unsigned order) noexcept {
-        if (const errc bad = base::check_folio(key, order); bad != errc::ok)
-            return bad;
-        lock_guard guard(this->lock_);
-        if (!this->fs_valid(key.fs))
-            return errc::unknown_filesystem;
-        this->stats_.record(pool_event::invalidated, this->invalidate_range_locked(key, order));
-        return {};
-    }
+    result<void> invalidate(const page_key& key, unsigned order) noexcept;
 
     // Drops every page of an inode: O(1) now (the inode stops resolving), its slots reclaimed
     // later in bounded batches.
-    result<void> invalidate_inode(fs_id fs, uint64_t inode) noexcept {
-        lock_guard guard(this->lock_);
-        if (!this->fs_valid(fs))
-            return errc::unknown_filesystem;
-        const uint32_t handle = this->live_handle(fs, inode);
-        if (handle == none)
-            return {};
-        const uint64_t pages = this->inodes_[handle].cached;
-        this->filesystems_[fs].cached -= pages;
-        this->cached_ -= pages;
-        this->stale_ += pages;
-        this->stats_.record(pool_event::invalidated, pages);
-        this->inodes_.kill(handle);
-        return {};
-    }
+    result<void> invalidate_inode(fs_id fs, uint64_t inode) noexcept;
 
     // Drops every page of a filesystem: O(1) now, reclaimed lazily.
-    result<void> invalidate_fs(fs_id fs) noexcept {
-        lock_guard guard(this->lock_);
-        if (!this->fs_valid(fs))
-            return errc::unknown_filesystem;
-        this->invalidate_fs_locked(fs);
-        return {};
-    }
+    result<void> invalidate_fs(fs_id fs) noexcept;
 
     // Reclaims up to `slots` slots' worth of invalidated pages now (a shim may call this
     // from a work item; stores also do it, Config::sweep_batch slots at a time).
     void reclaim_stale(uint32_t slots) noexcept {
         while (slots != 0) {
             const uint32_t batch = slots < 64 ? slots : 64;
-            lock_guard guard(this->lock_);
-            this->sweep(batch);
+            lock_guard guard(lock_);
+            sweep(batch);
             slots -= batch;
         }
     }
 
-    // ---- backend: donors -------------------------------------------------------------------
+    // ---- backend (backend.hpp) -------------------------------------------------------------
 
     // Registers a donor: its pfn ranges (each a whole number of blocks) get pool slots now,
     // all donor-owned until donated. `block_pages`: the donor's block size in pages (a
     // tag-storage region's bsp); `quota`: the most pages of it that may hold data (0: all).
     result<uint32_t> register_donor(const char* name, span<const pfn_range> ranges,
                                     uint32_t block_pages = 1, uint64_t quota = 0) noexcept {
-        lock_guard guard(this->lock_);
-        return this->donors_.add(name, ranges, block_pages, this->geometry_.max_block_pages, quota);
+        lock_guard guard(lock_);
+        return donors_.add(name, ranges, block_pages, geometry_.max_block_pages, quota);
     }
 
     // Lends a page of the donor to the pool.
-    result<void> donate(uint32_t donor, pfn_t pfn) noexcept {
-        lock_guard guard(this->lock_);
-        if (const errc e = this->donate_locked(donor, pfn); e != errc::ok)
-            return e;
-        return {};
-    }
+    result<void> donate(uint32_t donor, pfn_t pfn) noexcept;
 
     // Lends every page of `range`; pages that cannot be donated (not the donor's, already
     // donated) are refused one by one through on_refused(pfn, errc) and the rest accepted.
     // Returns how many were accepted. Holds the lock for at most 32 pages at a time.
     template <class OnRefused>
-    uint64_t donate_range(uint32_t donor, pfn_range range, OnRefused&& on_refused) noexcept {
-        uint64_t accepted = 0;
-        for (uint64_t done = 0; done < range.count;) {
-            lock_guard guard(this->lock_);
-            for (uint32_t batch = 0; batch < 32 && done < range.count; ++batch, ++done) {
-                const errc e = this->donate_locked(donor, range.first + done);
-                if (e == errc::ok)
-                    ++accepted;
-                else
-                    on_refused(range.first + done, e);
-            }
-        }
-        return accepted;
-    }
+    uint64_t donate_range(uint32_t donor, pfn_range range, OnRefused&& on_refused) noexcept;
     uint64_t donate_range(uint32_t donor, pfn_range range) noexcept {
         return donate_range(donor, range, [](pfn_t, errc) noexcept {});
     }
@@ -302,32 +161,12 @@ public:
     // failed and waited out. Allocates nothing and never sleeps; O(2^max_order) steps plus one
     // critical section per CPU queued on the lock. When it returns, no pool copy can touch the
     // page again.
-    result<void> take_back(uint32_t donor, pfn_t pfn) noexcept {
-        uint32_t slot = none;
-        {
-            lock_guard guard(this->lock_);
-            if (const errc e = this->take_locked(donor, pfn, &slot); e != errc::ok)
-                return e;
-        }
-        while (this->slots_[slot].load_copiers() != 0)
-            cpu_relax();
-        return {};
-    }
+    result<void> take_back(uint32_t donor, pfn_t pfn) noexcept;
 
     // Takes back every page of `range`, one page per critical section; pages that cannot be
     // taken are reported through on_refused(pfn, errc). Returns how many were taken.
     template <class OnRefused>
-    uint64_t take_back_range(uint32_t donor, pfn_range range, OnRefused&& on_refused) noexcept {
-        uint64_t taken = 0;
-        for (uint64_t i = 0; i < range.count; ++i) {
-            const auto r = take_back(donor, range.first + i);
-            if (r)
-                ++taken;
-            else
-                on_refused(range.first + i, r.error());
-        }
-        return taken;
-    }
+    uint64_t take_back_range(uint32_t donor, pfn_range range, OnRefused&& on_refused) noexcept;
     uint64_t take_back_range(uint32_t donor, pfn_range range) noexcept {
         return take_back_range(donor, range, [](pfn_t, errc) noexcept {});
     }
@@ -335,57 +174,233 @@ public:
     // ---- observation ------------------------------------------------------------------------
 
     pool_stats stats() const noexcept {
-        lock_guard guard(this->lock_);
+        lock_guard guard(lock_);
         pool_stats out;
-        const auto& s = this->stats_;
-        out.stored = s.count(pool_event::stored);
-        out.skipped = s.count(pool_event::skipped);
-        out.restored = s.count(pool_event::restored);
-        out.missed = s.count(pool_event::missed);
-        out.reclaimed = s.count(pool_event::reclaimed);
-        out.recalled = s.count(pool_event::recalled);
-        out.invalidated = s.count(pool_event::invalidated);
-        out.collateral_dropped = s.count(pool_event::collateral_dropped);
-        out.cached = this->cached_;
-        out.stale = this->stale_;
+        out.stored = stats_.count(pool_event::stored);
+        out.skipped = stats_.count(pool_event::skipped);
+        out.restored = stats_.count(pool_event::restored);
+        out.missed = stats_.count(pool_event::missed);
+        out.reclaimed = stats_.count(pool_event::reclaimed);
+        out.recalled = stats_.count(pool_event::recalled);
+        out.invalidated = stats_.count(pool_event::invalidated);
+        out.collateral_dropped = stats_.count(pool_event::collateral_dropped);
+        out.cached = cached_;
+        out.stale = stale_;
         return out;
     }
 
     // Whether the donor's page is lent to the pool now (false: the donor holds it).
     result<bool> is_donated(uint32_t donor, pfn_t pfn) const noexcept {
-        lock_guard guard(this->lock_);
-        if (donor >= this->donors_.count())
+        lock_guard guard(lock_);
+        if (donor >= donors_.count())
             return errc::unknown_donor;
-        const uint32_t slot = this->donors_.slot_of(donor, pfn);
-        if (slot == none)
+        const uint32_t slot = donors_.slot_of(donor, pfn);
+        if (slot == no_slot)
             return errc::not_donor_page;
-        return this->slots_[slot].state() != slot_state::donor_owned;
+        return slots_[slot].state() != slot_state::donor_owned;
     }
 
     uint32_t donor_count() const noexcept {
-        lock_guard guard(this->lock_);
-        return this->donors_.count();
+        lock_guard guard(lock_);
+        return donors_.count();
     }
 
     result<donor_stats> donor_info(uint32_t donor) const noexcept {
-        lock_guard guard(this->lock_);
-        if (donor >= this->donors_.count())
+        lock_guard guard(lock_);
+        if (donor >= donors_.count())
             return errc::unknown_donor;
-        const donor_entry& e = this->donors_[donor];
-        return donor_stats{e.name, e.donated, e.cached, e.free, this->stats_.donor_recalled(donor)};
+        const donor_entry& e = donors_[donor];
+        return donor_stats{e.name, e.donated, e.cached, e.free, e.recalled};
     }
 
-    // Checks DESIGN.md invariants 1-4 over the whole pool (O(pool size); for tests). Returns
-    // nullptr when they hold, else what is broken. Call with no operation in flight.
+    // Checks the pool's invariants (docs/design.md) over the whole pool, one check per part
+    // (invariants.hpp; O(pool size), for tests). Returns nullptr when they hold, else what is
+    // broken. Call with no operation in flight.
     const char* check_invariants() const noexcept;
 
 private:
+    using lock_type = typename Config::lock;
+    using slot_view = pool_slot_view<Config::max_donors>;
+    static constexpr bool drop_whole = Config::on_partial_take == partial_take::drop_whole_folio;
+    static constexpr bool exclusive = Config::on_restore == restore_mode::exclusive;
+
     cleancache_pool() noexcept = default;
+
+    // ---- layout: one buffer, carved at construction ------------------------------------------
+
+    struct layout {
+        size_t slots, index, folios, placement, inodes, filesystems, ranges, total;
+    };
+    static constexpr size_t align_up(size_t x) noexcept { return (x + 63) & ~size_t{63}; }
+    static constexpr layout layout_of(const pool_geometry& g) noexcept {
+        layout l{};
+        size_t at = align_up(sizeof(cleancache_pool));
+        const auto carve = [&at](size_t bytes) noexcept {
+            const size_t here = at;
+            at = align_up(at + bytes);
+            return here;
+        };
+        l.slots = carve(size_t{g.slots} * sizeof(slot_meta));
+        l.index = carve(page_index::storage_bytes(g.bucket_count()));
+        l.folios = carve(folio_rings<typename Config::eviction>::storage_bytes(g.slots));
+        l.placement = carve(Config::placement::storage_bytes(g.slots, Config::max_donors,
+                                                             g.max_block_pages));
+        l.inodes = carve(inode_table::storage_bytes(g.inode_capacity()));
+        l.filesystems = carve(filesystem_table::storage_bytes(g.filesystems));
+        l.ranges = carve(size_t{g.max_ranges} * sizeof(donor_range));
+        l.total = at;
+        return l;
+    }
+
+    void attach(unsigned char* base, const pool_geometry& g) noexcept {
+        const layout l = layout_of(g);
+        geometry_ = g;
+        page_bytes_ = page_bytes(g.page);
+        slots_ = reinterpret_cast<slot_meta*>(base + l.slots);
+        for (uint32_t i = 0; i < g.slots; ++i)
+            slots_[i] = slot_meta{0, 0, 0, 0, 0, 0, no_slot, no_slot};
+        index_.attach(base + l.index, g.bucket_count(), slots_, g.hash_seed);
+        folios_.attach(base + l.folios, slots_, g.slots);
+        placement_.attach(base + l.placement, g.slots, Config::max_donors, g.max_block_pages);
+        inodes_.attach(base + l.inodes, g.inode_capacity(), g.hash_seed ^ 0x5851F42D4C957F2Dull);
+        filesystems_.attach(base + l.filesystems, g.filesystems);
+        donors_.attach(reinterpret_cast<donor_range*>(base + l.ranges), g.max_ranges, g.slots);
+    }
+
+    // ---- steps every operation shares (under the lock) ------------------------------------
+
+    static errc check_folio(const page_key& key, unsigned order) noexcept {
+        if (order > max_order)
+            return errc::order_too_large;
+        if (!is_aligned(key.index, uint64_t{1} << order))
+            return errc::folio_unaligned;
+        if (key.index > max_page_index - ((uint64_t{1} << order) - 1))
+            return errc::index_too_large;
+        return errc::ok;
+    }
+
+    auto generation_of() const noexcept {
+        return [this](uint16_t fs) noexcept { return filesystems_.generation(fs); };
+    }
+    bool handle_live(uint32_t handle) const noexcept {
+        return inodes_.live(handle, generation_of());
+    }
+    // The live handle of (fs, inode), or no_inode. The last one found is remembered:
+    // consecutive operations on one file (the common case) then skip the hash. The memo is
+    // checked against the entry itself, so a handle freed or reused since is never returned.
+    uint32_t live_handle(fs_id fs, uint64_t inode) noexcept {
+        if (last_handle_ != no_inode) {
+            const inode_table::entry& e = inodes_[last_handle_];
+            if (e.fs == fs && e.inode() == inode && handle_live(last_handle_))
+                return last_handle_;
+        }
+        const uint32_t handle = inodes_.find(static_cast<uint16_t>(fs), inode, generation_of());
+        if (handle != no_inode)
+            last_handle_ = handle;
+        return handle;
+    }
+
+    // Accounting: a page of (handle, fs) held by donor `d` became restorable ...
+    void count_cached(uint32_t handle, fs_id fs, uint32_t d) noexcept {
+        ++inodes_[handle].cached;
+        ++filesystems_.cached(fs);
+        ++donors_[d].cached;
+        ++cached_;
+    }
+    // ... or a cached page left: restorable (live inode) or already invalidated (stale).
+    void uncount_cached(uint32_t slot, uint32_t d) noexcept {
+        inode_table::entry& inode = inodes_[slot_handle(slot)];
+        --inode.cached;
+        --donors_[d].cached;
+        if (stale_ == 0 || handle_live(slot_handle(slot))) { // no stale page at all: live
+            --filesystems_.cached(inode.fs);
+            --cached_;
+        } else {
+            --stale_;
+        }
+    }
+    uint32_t slot_handle(uint32_t slot) const noexcept { return slots_[slot].inode; }
+
+    // The page no longer holds data: free, or draining while a copy is still in flight.
+    void release_slot(uint32_t slot, uint32_t d) noexcept {
+        if (slots_[slot].copiers != 0) {
+            slots_[slot].set_state(slot_state::draining);
+            return;
+        }
+        finish_release(slot, d);
+    }
+    void finish_release(uint32_t slot) noexcept { finish_release(slot, donors_.donor_of(slot)); }
+    void finish_release(uint32_t slot, uint32_t d) noexcept {
+        slots_[slot].set_state(slot_state::free);
+        inodes_.unref(slot_handle(slot));
+        --donors_[d].holding;
+        ++donors_[d].free;
+        slot_view view(slots_, donors_);
+        placement_.release(view, d, slot);
+    }
+
+    // A cached page leaves the pool (invalidated, or replaced by a store).
+    void drop_page(uint32_t slot) noexcept {
+        const uint32_t d = donors_.donor_of(slot);
+        folios_.remove_page(slot);
+        index_.unlink(slot);
+        uncount_cached(slot, d);
+        release_slot(slot, d);
+    }
+
+    // Eviction and lazy reclaim of invalidated pages, for stores (frontend.hpp).
+    bool evict_one() noexcept;
+    void sweep(uint32_t budget) noexcept;
+
+    void* page_address(uint32_t slot) noexcept {
+        return memory_.address(slot, donors_.pfn_of(slot));
+    }
+
+    // Steps of the frontend and backend operations (frontend.hpp, backend.hpp).
+    uint32_t acquire_inode(const page_key& key) noexcept;
+    uint32_t claim_slots(uint32_t pages, uint32_t handle, uint64_t index, unsigned order,
+                         uint32_t* out) noexcept;
+    void claim(uint32_t slot, uint32_t d, uint32_t handle, uint64_t index, unsigned order) noexcept;
+    void release_pending(uint32_t slot) noexcept;
+    uint32_t invalidate_range_locked(const page_key& key, unsigned order) noexcept;
+    void invalidate_fs_locked(fs_id fs, bool remove) noexcept;
+    void publish(const page_key& key, const uint32_t* slots, uint32_t pages,
+                 uint32_t handle) noexcept;
+    void begin_restore(const page_key& key, uint32_t pages, uint32_t* found) noexcept;
+    bitmap finish_restore(uint32_t pages, const uint32_t* found) noexcept;
+    errc donate_locked(uint32_t donor, pfn_t pfn) noexcept;
+    errc take_locked(uint32_t donor, pfn_t pfn, uint32_t* slot_out) noexcept;
+    void take_cached(uint32_t donor, uint32_t slot) noexcept;
+
+    // Parts of check_invariants() (invariants.hpp).
+    const char* check_donors() const noexcept;
+    const char* check_accounting() const noexcept;
+
+    // ---- data -----------------------------------------------------------------------------
+
+    mutable lock_type lock_;
+    pool_geometry geometry_{};
+    uint64_t page_bytes_ = 0;
+    slot_meta* slots_ = nullptr;
+    page_index index_;
+    folio_rings<typename Config::eviction> folios_;
+    inode_table inodes_;
+    filesystem_table filesystems_;
+    donor_table<Config::max_donors> donors_;
+    typename Config::placement placement_{};
+    typename Config::admission admission_{};
+    typename Config::donor_choice donor_choice_{};
+    page_memory_type memory_{};
+    typename Config::stats stats_{};
+    uint64_t cached_ = 0; // restorable pages
+    uint64_t stale_ = 0;  // pages of invalidated inodes or filesystems not yet reclaimed
+    uint32_t sweep_hand_ = 0;
+    uint32_t last_handle_ = no_inode; // memo of live_handle()
 };
 
-// DESIGN.md: at most 32 bytes of metadata per 4 KiB slot, index included, for the default
-// configuration. Per 16 slots: 16 slot records (20 bytes), 16 LRU link pairs (8), at most 8
-// index buckets (4), and one interned inode handle (28) with its half bucket (2).
+// At most 32 bytes of metadata per 4 KiB slot, index included, for the default configuration
+// (docs/design.md, "Targets"). Per 16 slots: 16 slot records (20 bytes), 16 LRU link pairs
+// (8), at most 8 index buckets (4), and one interned inode handle (28) with its half bucket (2).
 inline constexpr size_t default_pool_bytes_per_slot_x16 =
     16 * (sizeof(slot_meta) + lru_eviction::bytes_per_slot) + 8 * sizeof(uint32_t) +
     sizeof(inode_table::entry) + sizeof(uint32_t) / 2;
@@ -393,3 +408,7 @@ static_assert(default_pool_bytes_per_slot_x16 <= 32 * 16,
               "the default pool configuration must fit 32 bytes per slot");
 
 } // namespace tagcache
+
+#include "backend.hpp"
+#include "frontend.hpp"
+#include "invariants.hpp"

@@ -1,19 +1,40 @@
-// A pool configuration is one aggregate struct of policies; derive from default_pool_config
-// and override what you need:
+// A pool configuration is one aggregate struct of policies and constants; derive from
+// default_pool_config and override what you need:
 //
 //     struct my_config : tagcache::default_pool_config {
 //         using lock = tagcache::ticket_spinlock;
 //         using page_memory = tagcache::mapped_page_memory;
+//         static constexpr tagcache::partial_take on_partial_take = tagcache::partial_take::split_folio;
 //     };
 //
-// Freestanding.
+// pool_config.hpp states what a configuration must provide. Freestanding.
 #pragma once
 
 #include <stdint.h>
 
-#include "../policy/policy.hpp"
+#include "../policy/admission.hpp"
+#include "../policy/donor_choice.hpp"
+#include "../policy/list_eviction.hpp"
+#include "../policy/lock.hpp"
+#include "../policy/page_memory.hpp"
+#include "../policy/placement.hpp"
+#include "../policy/stats.hpp"
 
 namespace tagcache {
+
+// What a donor's take-back of one page of a cached large folio does to the folio's others.
+// A configuration constant rather than a policy class: the pool branches on it inside its
+// take-back and publish steps, and no third behaviour could plug in without changing them.
+enum class partial_take : uint8_t {
+    drop_whole_folio, // the folio leaves; its other pages count as collateral_dropped
+    split_folio,      // only the taken page leaves; the others stay restorable
+};
+
+// Whether a restore keeps the cached copy (a constant, for the same reason).
+enum class restore_mode : uint8_t {
+    inclusive, // the copy stays (the 2025 cleancache)
+    exclusive, // the restored page leaves the pool (old cleancache private pools)
+};
 
 struct default_pool_config {
     using lock = no_lock;                    // single-threaded; ticket_spinlock for SMP
@@ -21,11 +42,11 @@ struct default_pool_config {
     using admission = admit_all;             // keep every store
     using donor_choice = round_robin_donors; // spread new folios over donors in turn
     using placement = first_free_placement;  // any free slot of the chosen donor
-    using partial_take = drop_whole_folio;   // a take-back drops the whole folio
-    using restore_mode = inclusive_restore;  // a restore keeps the copy (as the 2025 series)
     using page_memory = no_page_memory;      // metadata only
-    using stats = counting_stats<8>;         // sysfs-style counters
+    using stats = counting_stats;            // sysfs-style counters
 
+    static constexpr partial_take on_partial_take = partial_take::drop_whole_folio;
+    static constexpr restore_mode on_restore = restore_mode::inclusive;
     static constexpr unsigned max_order = 4; // largest folio: 2^4 pages
     static constexpr uint32_t max_donors = 8;
     static constexpr uint32_t sweep_batch = 8;        // invalidated slots examined per store

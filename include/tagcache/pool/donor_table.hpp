@@ -7,9 +7,11 @@
 
 #include "../base/assert.hpp"
 #include "../base/error.hpp"
+#include "../base/index.hpp"
 #include "../base/result.hpp"
 #include "../base/span.hpp"
 #include "../base/types.hpp"
+#include "../concepts/donor_choice.hpp"
 
 namespace tagcache {
 
@@ -33,13 +35,12 @@ struct donor_entry {
     uint32_t free = 0;    // donated, holding nothing
     uint32_t holding = 0; // pending, cached or draining
     uint32_t cached = 0;  // cached (restorable, or invalidated and not yet reclaimed)
+    uint64_t recalled = 0; // pages taken back while they held data (a counter)
 };
 
 template <uint32_t MaxDonors>
 class donor_table {
 public:
-    static constexpr uint32_t none = 0xFFFF'FFFFu;
-
     void attach(donor_range* ranges, uint32_t range_capacity, uint32_t slot_capacity) noexcept {
         ranges_ = ranges;
         range_capacity_ = range_capacity;
@@ -110,7 +111,7 @@ public:
         return donor;
     }
 
-    // The slot of `pfn` if donor `donor` registered it, else none. O(log ranges of the donor).
+    // The slot of `pfn` if donor `donor` registered it, else no_slot. O(log ranges of the donor).
     uint32_t slot_of(uint32_t donor, pfn_t pfn) const noexcept {
         const donor_entry& entry = donors_[donor];
         uint32_t low = entry.first_range;
@@ -123,9 +124,9 @@ public:
                 high = mid;
         }
         if (low == entry.first_range)
-            return none;
+            return no_slot;
         const donor_range& r = ranges_[low - 1];
-        return pfn - r.first < r.count ? r.first_slot + static_cast<uint32_t>(pfn - r.first) : none;
+        return pfn - r.first < r.count ? r.first_slot + static_cast<uint32_t>(pfn - r.first) : no_slot;
     }
 
     // The pfn of a registered slot. O(log ranges).
@@ -136,6 +137,16 @@ public:
 
     // The donor of a registered slot. O(log donors).
     uint32_t donor_of(uint32_t slot) const noexcept { return ranges_[range_of(slot)].donor; }
+
+    // Each donor's load, as the donor choice policy sees it; returns the donor count.
+    uint32_t loads(donor_load* out) const noexcept {
+        for (uint32_t d = 0; d < count_; ++d) {
+            const donor_entry& e = donors_[d];
+            out[d] = donor_load{e.free, e.holding, e.quota,
+                                e.free != 0 && (e.quota == 0 || e.holding < e.quota)};
+        }
+        return count_;
+    }
 
     uint32_t count() const noexcept { return count_; }
     uint32_t slots_used() const noexcept { return slots_used_; }

@@ -1,5 +1,5 @@
 // The sizes a pool is built with; everything it will ever need is allocated from them at
-// construction (DESIGN.md invariant 6). Freestanding.
+// construction (docs/design.md, invariant 6). Freestanding.
 #pragma once
 
 #include <stdint.h>

@@ -8,13 +8,13 @@
 #include <stdint.h>
 
 #include "../base/assert.hpp"
+#include "../base/index.hpp"
 #include "hash.hpp"
 
 namespace tagcache {
 
 class inode_table {
 public:
-    static constexpr uint32_t none = 0xFFFF'FFFFu;
     // Handles fit in 24 bits so that (handle << 40 | page index) is a unique 64-bit key.
     static constexpr uint32_t max_capacity = uint32_t{1} << 24;
 
@@ -58,8 +58,8 @@ public:
         bucket_mask_ = bucket_count_for(capacity) - 1;
         seed_ = seed;
         for (uint32_t i = 0; i <= bucket_mask_; ++i)
-            buckets_[i] = none;
-        free_head_ = none;
+            buckets_[i] = no_inode;
+        free_head_ = no_inode;
         for (uint32_t i = capacity; i-- > 0;) {
             entries_[i] = free_entry(free_head_);
             free_head_ = i;
@@ -67,12 +67,12 @@ public:
         in_use_ = 0;
     }
 
-    // The live handle of (fs, inode), or none. `generation_of(fs)` gives a filesystem's
+    // The live handle of (fs, inode), or no_inode. `generation_of(fs)` gives a filesystem's
     // current generation; entries made under an older one are dead, and are unlinked here.
     template <class Generation>
     uint32_t find(uint16_t fs, uint64_t inode, Generation&& generation_of) noexcept {
         uint32_t* link = &buckets_[bucket(fs, inode)];
-        while (*link != none) {
+        while (*link != no_inode) {
             const uint32_t handle = *link;
             entry& e = entries_[handle];
             if (e.fs_generation != generation_of(e.fs)) {
@@ -84,13 +84,13 @@ public:
                 return handle;
             link = &e.hash_next;
         }
-        return none;
+        return no_inode;
     }
 
-    // A new live handle for (fs, inode), which find() just missed; none when the table is full.
+    // A new live handle for (fs, inode), which find() just missed; no_inode when the table is full.
     uint32_t create(uint16_t fs, uint64_t inode, uint32_t generation) noexcept {
-        if (free_head_ == none)
-            return none;
+        if (free_head_ == no_inode)
+            return no_inode;
         const uint32_t handle = free_head_;
         entry& e = entries_[handle];
         free_head_ = e.hash_next;
@@ -140,12 +140,12 @@ public:
     const entry& operator[](uint32_t handle) const noexcept { return entries_[handle]; }
     uint32_t capacity() const noexcept { return capacity_; }
     uint32_t in_use() const noexcept { return in_use_; }
-    bool full() const noexcept { return free_head_ == none; }
+    bool full() const noexcept { return free_head_ == no_inode; }
 
     // For check_invariants: is `handle` reachable from its bucket?
     bool linked(uint32_t handle) const noexcept {
         const entry& e = entries_[handle];
-        for (uint32_t h = buckets_[bucket(e.fs, e.inode())]; h != none; h = entries_[h].hash_next)
+        for (uint32_t h = buckets_[bucket(e.fs, e.inode())]; h != no_inode; h = entries_[h].hash_next)
             if (h == handle)
                 return true;
         return false;
@@ -161,7 +161,7 @@ private:
         entry& e = entries_[handle];
         uint32_t* link = &buckets_[bucket(e.fs, e.inode())];
         while (*link != handle) {
-            TAGCACHE_ASSERT(*link != none, "inode handle missing from its bucket");
+            TAGCACHE_ASSERT(*link != no_inode, "inode handle missing from its bucket");
             link = &entries_[*link].hash_next;
         }
         *link = e.hash_next;
@@ -186,7 +186,7 @@ private:
     uint32_t* buckets_ = nullptr;
     uint32_t capacity_ = 0;
     uint32_t bucket_mask_ = 0;
-    uint32_t free_head_ = none;
+    uint32_t free_head_ = no_inode;
     uint32_t in_use_ = 0;
     uint64_t seed_ = 0;
 };

@@ -1,9 +1,11 @@
 // Layer `pool/`: the folio-aware cleancache pool (frontend store/restore/invalidate, donor
-// backend with bounded take-back). Freestanding; includes base/, concepts/ and policy/.
+// backend with bounded take-back) and the parts it is composed of. Freestanding; includes
+// base/, concepts/ and policy/.
 #pragma once
 
 #include "cleancache_pool.hpp"
 #include "config.hpp"
 #include "geometry.hpp"
-#include "invariants.hpp"
 #include "key.hpp"
+#include "pool_config.hpp"
+#include "pool_stats.hpp"

@@ -8,7 +8,7 @@
 
 namespace tagcache {
 
-// Every slot is in exactly one state (DESIGN.md invariant 4, refined for copies in flight):
+// Every slot is in exactly one state (docs/design.md, invariant 4, refined for copies in flight):
 enum class slot_state : uint8_t {
     donor_owned = 0, // not donated; the donor's to use (also: taken back, copy still leaving)
     free = 1,        // donated, holds no data

@@ -1,0 +1,157 @@
+// cleancache_pool's backend: donors lend pages and take them back. A take-back reads top to
+// bottom here: take_back() -> take_locked() -> take_cached(), then the wait for copies.
+// Included by cleancache_pool.hpp. Freestanding.
+#pragma once
+
+#include "cleancache_pool.hpp"
+
+namespace tagcache {
+
+// ---- donation -----------------------------------------------------------------------------
+
+template <pool_config Config>
+result<void> cleancache_pool<Config>::donate(uint32_t donor, pfn_t pfn) noexcept {
+    lock_guard guard(lock_);
+    if (const errc e = donate_locked(donor, pfn); e != errc::ok)
+        return e;
+    return {};
+}
+
+template <pool_config Config>
+template <class OnRefused>
+uint64_t cleancache_pool<Config>::donate_range(uint32_t donor, pfn_range range,
+                                               OnRefused&& on_refused) noexcept {
+    uint64_t accepted = 0;
+    for (uint64_t done = 0; done < range.count;) {
+        lock_guard guard(lock_);
+        for (uint32_t batch = 0; batch < 32 && done < range.count; ++batch, ++done) {
+            const errc e = donate_locked(donor, range.first + done);
+            if (e == errc::ok)
+                ++accepted;
+            else
+                on_refused(range.first + done, e);
+        }
+    }
+    return accepted;
+}
+
+template <pool_config Config>
+errc cleancache_pool<Config>::donate_locked(uint32_t donor, pfn_t pfn) noexcept {
+    if (donor >= donors_.count())
+        return errc::unknown_donor;
+    const uint32_t slot = donors_.slot_of(donor, pfn);
+    if (slot == no_slot)
+        return errc::not_donor_page;
+    slot_meta& s = slots_[slot];
+    if (s.state() != slot_state::donor_owned)
+        return errc::already_donated;
+    if (s.load_copiers() != 0)
+        return errc::page_busy; // taken back, but a copy is still leaving it
+    s.set_state(slot_state::free);
+    ++donors_[donor].donated;
+    ++donors_[donor].free;
+    slot_view view(slots_, donors_);
+    placement_.release(view, donor, slot);
+    return errc::ok;
+}
+
+// ---- take-back ----------------------------------------------------------------------------
+
+// 1. Under the lock, the page leaves the pool (take_locked). 2. Without it, wait until no copy
+// is in flight on the page: copies never sleep, so this is at most one folio copy.
+template <pool_config Config>
+result<void> cleancache_pool<Config>::take_back(uint32_t donor, pfn_t pfn) noexcept {
+    uint32_t slot = no_slot;
+    {
+        lock_guard guard(lock_);
+        if (const errc e = take_locked(donor, pfn, &slot); e != errc::ok)
+            return e;
+    }
+    while (slots_[slot].load_copiers() != 0)
+        cpu_relax();
+    return {};
+}
+
+// Takes a page out of the pool, whatever its state, in O(2^max_order) steps: index chains are
+// left alone (their stale entries are unlinked by later lookups), since finding a predecessor
+// in a chain is only expected O(1).
+template <pool_config Config>
+errc cleancache_pool<Config>::take_locked(uint32_t donor, pfn_t pfn, uint32_t* slot_out) noexcept {
+    if (donor >= donors_.count())
+        return errc::unknown_donor;
+    const uint32_t slot = donors_.slot_of(donor, pfn);
+    if (slot == no_slot)
+        return errc::not_donor_page;
+    slot_meta& s = slots_[slot];
+    donor_entry& entry = donors_[donor];
+    switch (s.state()) {
+    case slot_state::donor_owned:
+        return errc::not_donated;
+    case slot_state::free: {
+        slot_view view(slots_, donors_);
+        placement_.withdraw(view, donor, slot);
+        --entry.free;
+        break;
+    }
+    case slot_state::pending: // a store is copying into it: its publish will see this
+        stats_.record(pool_event::recalled, 1);
+        ++entry.recalled;
+        inodes_.unref(s.inode);
+        --entry.holding;
+        break;
+    case slot_state::draining: // dropped already; its copy is still leaving
+        inodes_.unref(s.inode);
+        --entry.holding;
+        break;
+    case slot_state::cached:
+        take_cached(donor, slot);
+        break;
+    }
+    s.set_state(slot_state::donor_owned);
+    --entry.donated;
+    *slot_out = slot;
+    return errc::ok;
+}
+
+// A cached page is taken: its data is dropped, and under drop_whole_folio so is the rest of its
+// folio (the other pages are released, and stay in their index chains as stale entries).
+template <pool_config Config>
+void cleancache_pool<Config>::take_cached(uint32_t donor, uint32_t slot) noexcept {
+    stats_.record(pool_event::recalled, 1);
+    ++donors_[donor].recalled;
+    if (drop_whole && slots_[slot].link != slot) {
+        const uint32_t head = folios_.head_of(slot);
+        uint32_t collateral = 0;
+        folios_.remove_folio(head, false, [&](uint32_t at) noexcept {
+            if (at == slot)
+                return;
+            const uint32_t d = donors_.donor_of(at);
+            uncount_cached(at, d);
+            release_slot(at, d);
+            ++collateral;
+        });
+        stats_.record(pool_event::collateral_dropped, collateral);
+    } else {
+        folios_.remove_page(slot);
+    }
+    uncount_cached(slot, donor);
+    inodes_.unref(slots_[slot].inode);
+    --donors_[donor].holding;
+}
+
+template <pool_config Config>
+template <class OnRefused>
+uint64_t cleancache_pool<Config>::take_back_range(uint32_t donor, pfn_range range,
+                                                  OnRefused&& on_refused) noexcept {
+    uint64_t taken = 0;
+    for (uint64_t i = 0; i < range.count; ++i) {
+        const auto r = take_back(donor, range.first + i);
+        if (r)
+            ++taken;
+        else
+            on_refused(range.first + i, r.error());
+    }
+    return taken;
+}
+
+} // namespace tagcache

@@ -1,0 +1,139 @@
+// The page index: (inode handle, page index) -> the slot caching that page. Chained hashing
+// through the slots' own `hash_next` fields, so that it costs one 4-byte bucket per bucket and
+// nothing per entry. A slot that stops being cached may stay in its chain ("stale"); lookups
+// unlink such entries as they pass, so that take-back never walks a chain. Freestanding.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/assert.hpp"
+#include "../base/index.hpp"
+#include "hash.hpp"
+#include "key.hpp"
+#include "slot.hpp"
+
+namespace tagcache {
+
+class page_index {
+public:
+    static constexpr size_t storage_bytes(uint32_t buckets) noexcept {
+        return size_t{buckets} * sizeof(uint32_t);
+    }
+
+    // `buckets` is a power of two; `slots` the pool's slot records, whose links it threads.
+    void attach(void* storage, uint32_t buckets, slot_meta* slots, uint64_t seed) noexcept {
+        buckets_ = static_cast<uint32_t*>(storage);
+        mask_ = buckets - 1;
+        slots_ = slots;
+        seed_ = seed;
+        for (uint32_t i = 0; i <= mask_; ++i)
+            buckets_[i] = no_slot;
+    }
+
+    // The chain head of (handle, index): one hash, reusable for a find and an insert.
+    uint32_t& bucket(uint32_t handle, uint64_t index) noexcept {
+        return buckets_[bucket_number(handle, index)];
+    }
+
+    // The cached slot of (handle, index) in the chain starting at `head`, or no_slot. Entries
+    // no longer cached are unlinked on the way. Expected O(1).
+    uint32_t find(uint32_t& head, uint32_t handle, uint64_t index) noexcept {
+        uint32_t* link = &head;
+        while (*link != no_slot) {
+            const uint32_t slot = *link;
+            slot_meta& s = slots_[slot];
+            if (s.state() != slot_state::cached) {
+                *link = s.hash_next;
+                s.hash_next = no_slot;
+                s.set_in_chain(false);
+                continue;
+            }
+            if (s.inode == handle && s.index() == index)
+                return slot;
+            link = &s.hash_next;
+        }
+        return no_slot;
+    }
+    uint32_t find(uint32_t handle, uint64_t index) noexcept {
+        return find(bucket(handle, index), handle, index);
+    }
+
+    // Links `slot` (keyed by its inode and index fields) at the front of chain `head`.
+    void insert(uint32_t& head, uint32_t slot) noexcept {
+        slot_meta& s = slots_[slot];
+        s.hash_next = head;
+        s.set_in_chain(true);
+        head = slot;
+    }
+
+    // Takes `slot` out of its chain if it is in one. Expected O(1): finds the predecessor.
+    void unlink(uint32_t slot) noexcept {
+        slot_meta& s = slots_[slot];
+        if (!s.in_chain())
+            return;
+        uint32_t* link = &bucket(s.inode, s.index());
+        while (*link != slot) {
+            TAGCACHE_ASSERT(*link != no_slot, "slot missing from its index chain");
+            link = &slots_[*link].hash_next;
+        }
+        *link = s.hash_next;
+        s.hash_next = no_slot;
+        s.set_in_chain(false);
+    }
+
+    uint32_t bucket_count() const noexcept { return mask_ + 1; }
+
+    // The index's part of the invariants, over the first `used` slots: every cached slot is
+    // reachable from its bucket and its key is cached once; every chained slot is flagged and
+    // sits in the right bucket; no chain is cyclic. O(slots). nullptr when they hold.
+    const char* check(uint32_t used) const noexcept {
+        uint64_t flagged = 0;
+        for (uint32_t slot = 0; slot < used; ++slot) {
+            const slot_meta& s = slots_[slot];
+            flagged += s.in_chain() ? 1u : 0u;
+            if (s.state() != slot_state::cached)
+                continue;
+            if (!s.in_chain())
+                return "cached page missing from the index";
+            uint32_t matches = 0, steps = 0;
+            bool reachable = false;
+            for (uint32_t at = buckets_[bucket_number(s.inode, s.index())]; at != no_slot;
+                 at = slots_[at].hash_next) {
+                if (++steps > used)
+                    return "index chain has a cycle";
+                reachable = reachable || at == slot;
+                const slot_meta& m = slots_[at];
+                if (m.state() == slot_state::cached && m.inode == s.inode && m.index() == s.index())
+                    ++matches;
+            }
+            if (!reachable || matches != 1)
+                return "cached page not reachable from its bucket, or its key cached twice";
+        }
+        uint64_t chained = 0;
+        for (uint32_t b = 0; b <= mask_; ++b) {
+            for (uint32_t at = buckets_[b]; at != no_slot; at = slots_[at].hash_next) {
+                if (++chained > used)
+                    return "index chains longer than the pool";
+                if (!slots_[at].in_chain())
+                    return "index chain entry without its in_chain flag";
+                if (bucket_number(slots_[at].inode, slots_[at].index()) != b)
+                    return "index chain entry in the wrong bucket";
+            }
+        }
+        return chained == flagged ? nullptr : "slots flagged in_chain but in no chain";
+    }
+
+private:
+    uint32_t bucket_number(uint32_t handle, uint64_t index) const noexcept {
+        const uint64_t key = (uint64_t{handle} << page_index_bits) | index;
+        return static_cast<uint32_t>(mix64(key, seed_) >> 32) & mask_;
+    }
+
+    uint32_t* buckets_ = nullptr;
+    uint32_t mask_ = 0;
+    slot_meta* slots_ = nullptr;
+    uint64_t seed_ = 0;
+};
+
+} // namespace tagcache
