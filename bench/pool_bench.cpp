@@ -125,7 +125,8 @@ void take_back_folio_page(benchmark::State& state) {
         [&](uint64_t i) { (void)p.pool->take_back(p.donor, target(i)); });
     const pool_stats after = p.pool->stats();
     const uint64_t taken = iterations(state) * batch;
-    const uint64_t collateral = (Config::on_partial_take == partial_take::drop_whole_folio) ? 15 * taken : 0;
+    const bool drops_whole = Config::on_partial_take == partial_take::drop_whole_folio;
+    const uint64_t collateral = drops_whole ? 15 * taken : 0;
     if (after.recalled - before.recalled != taken ||
         after.collateral_dropped - before.collateral_dropped != collateral)
         state.SkipWithError(("a take-back did not hit a whole cached folio: recalled " +

@@ -37,7 +37,7 @@ bool is_lis_name(const std::string& path) {
     return ends_with(".lis") || ends_with(".lis.zst");
 }
 
-// A native file-page trace (model/file_trace.hpp, docs/tagsim.md).
+// A native file-page trace (sim/tagsim/file_trace.hpp, docs/tagsim.md).
 void run_file_replay(const replay_options& options) {
     const auto load_start = std::chrono::steady_clock::now();
     const std::vector<tagcache::sim::file_event> events =

@@ -77,7 +77,7 @@ TEMPLATE_TEST_CASE("exclusive restores take the page, inclusive ones keep it", "
     frontend<TestType> f;
     REQUIRE(f.store(1, 0, 2, 1));
     REQUIRE(f.restore(1, 0, 2) == v{1, 1, 1, 1});
-    if constexpr ((TestType::on_restore == restore_mode::exclusive)) {
+    if constexpr (TestType::on_restore == restore_mode::exclusive) {
         REQUIRE(f.restore(1, 0, 2) == v{0, 0, 0, 0});
         REQUIRE(f.pool->stats().cached == 0);
     } else {

@@ -190,7 +190,7 @@ struct alignas(64) worker_result {
 template <class Config>
 class worker {
 public:
-    static constexpr bool exclusive = (Config::on_restore == restore_mode::exclusive);
+    static constexpr bool exclusive = Config::on_restore == restore_mode::exclusive;
 
     worker(cleancache_pool<Config>& pool, fs_id fs, uint64_t inode, uint64_t seed,
            const turn_schedule& schedule, unsigned id, worker_result& out)

@@ -22,6 +22,53 @@ struct aligned_buffer {
 };
 } // namespace
 
+// Configurations the pool_config concept must refuse, each for one broken requirement.
+namespace bad_configs {
+struct order_too_large : default_pool_config {
+    static constexpr unsigned max_order = 16; // an order takes 4 bits of a slot
+};
+struct no_donors : default_pool_config {
+    static constexpr uint32_t max_donors = 0;
+};
+struct lock_without_may_sleep : default_pool_config {
+    struct unsaid_lock {
+        void lock() noexcept {}
+        void unlock() noexcept {}
+    };
+    using lock = unsaid_lock;
+};
+struct eviction_is_a_lock : default_pool_config {
+    using eviction = ticket_spinlock;
+};
+struct restore_mode_as_bool : default_pool_config {
+    static constexpr bool on_restore = true; // a bool is not a restore_mode
+};
+struct missing_stats {
+    using lock = no_lock;
+    using eviction = lru_eviction;
+    using admission = admit_all;
+    using donor_choice = round_robin_donors;
+    using placement = first_free_placement;
+    using page_memory = no_page_memory;
+    static constexpr partial_take on_partial_take = partial_take::drop_whole_folio;
+    static constexpr restore_mode on_restore = restore_mode::inclusive;
+    static constexpr unsigned max_order = 4;
+    static constexpr uint32_t max_donors = 8, sweep_batch = 8, evictions_per_hold = 4;
+};
+struct everything_but_stats_is_fine : missing_stats {
+    using stats = no_stats;
+};
+} // namespace bad_configs
+static_assert(!pool_config<bad_configs::order_too_large>);
+static_assert(!pool_config<bad_configs::no_donors>);
+static_assert(!pool_config<bad_configs::lock_without_may_sleep>);
+static_assert(!pool_config<bad_configs::eviction_is_a_lock>);
+static_assert(!pool_config<bad_configs::restore_mode_as_bool>);
+static_assert(!pool_config<bad_configs::missing_stats>);
+static_assert(pool_config<bad_configs::everything_but_stats_is_fine>); // the control
+static_assert(pool_config<data_config> && pool_config<split_exclusive_config> &&
+              pool_config<workingset_spinlock_config> && pool_config<drop_exclusive_config>);
+
 TEST_CASE("create refuses bad geometries and buffers", "[pool][construction]") {
     using pool_type = cleancache_pool<>;
     pool_geometry g;
@@ -120,7 +167,7 @@ void report_bytes_per_slot(const char* name) {
 } // namespace
 
 TEST_CASE("metadata per slot, for every configuration", "[pool][memory]") {
-    // DESIGN.md: at most 32 bytes per slot, index included, for the default configuration.
+    // docs/design.md: at most 32 bytes per slot, index included, for the default configuration.
     static_assert(default_pool_bytes_per_slot_x16 <= 32 * 16);
     report_bytes_per_slot<default_pool_config>("default (LRU, first-free)");
     report_bytes_per_slot<data_config>("arena data");

@@ -29,7 +29,7 @@ template <class Config>
 class differential_run {
 public:
     static constexpr bool with_data = Config::page_memory::holds_data;
-    static constexpr bool exclusive = (Config::on_restore == restore_mode::exclusive);
+    static constexpr bool exclusive = Config::on_restore == restore_mode::exclusive;
     static constexpr uint32_t donor_count = 3;
     static constexpr uint32_t pages_per_donor = 192;
 

@@ -104,7 +104,7 @@ TEMPLATE_TEST_CASE("take-back of one page of a large folio follows the partial-t
     const auto filled = p->restore({fs, 1, 0}, 4, folio.data());
     const auto stats = p->stats();
     REQUIRE(stats.recalled == 1);
-    if constexpr ((TestType::on_partial_take == partial_take::drop_whole_folio)) {
+    if constexpr (TestType::on_partial_take == partial_take::drop_whole_folio) {
         REQUIRE(filled->none());
         REQUIRE(stats.collateral_dropped == 15);
         REQUIRE(p->donor_info(0)->free == 15);
@@ -228,7 +228,7 @@ TEMPLATE_TEST_CASE("take-back of a page with a store copy in flight", "[pool][ta
     REQUIRE_FALSE(f.returned_during_copy);
     REQUIRE(f.take_succeeded);
     const auto filled = f.pool->restore({f.fs, 1, 0}, 2, folio.data());
-    if constexpr ((TestType::value == partial_take::drop_whole_folio))
+    if constexpr (TestType::value == partial_take::drop_whole_folio)
         REQUIRE(filled->none());
     else
         REQUIRE(filled->word() == 0b1110); // all but the page taken during its copy

@@ -30,7 +30,7 @@ TEST_CASE("every shipped scenario reads and the FVP one has both regions", "[sce
     }
     const scenario fvp = read_scenario(TAGSIM_SCENARIOS_DIR "/fvp.json");
     REQUIRE(fvp.regions.size() == 2);
-    // The series' FVP tree (DESIGN.md): memory 1 ends where the tags of region 0 begin.
+    // The series' FVP tree (docs/mapping.md): memory 1 ends where the tags of region 0 begin.
     CHECK(fvp.regions[0].tag_storage.base == 0x8'f800'0000);
     CHECK(fvp.regions[1].tagged_memory.base + fvp.regions[1].tagged_memory.size ==
           fvp.regions[0].tag_storage.base);

@@ -1,5 +1,5 @@
 // Lock policies for the freestanding layers: none (single-threaded use) and a ticket spinlock.
-// A std::mutex adapter lives in model/ (hosted). Freestanding.
+// A std::mutex adapter lives in hosted/. Freestanding.
 #pragma once
 
 #include <stdint.h>

@@ -1,5 +1,5 @@
 // Page memory policies for the freestanding layers. An arena of page slots for userspace
-// models lives in model/. Freestanding.
+// models lives in hosted/. Freestanding.
 #pragma once
 
 #include "../concepts/page_memory.hpp"
