@@ -226,3 +226,85 @@ TEST_CASE("random reservations and releases match a reference model", "[tags][ra
         }
     }
 }
+
+namespace {
+// `regions` regions of 4 tag pages each (128 data pages), side by side, blocks of `block_bytes`.
+tag_map many_regions(uint32_t regions, uint64_t block_bytes = 0x1000,
+                     page_size page = page_size::size_4k) {
+    std::vector<tag_region_desc> descs;
+    const uint64_t page_bytes_ = tagcache::page_bytes(page);
+    for (uint32_t r = 0; r < regions; ++r)
+        descs.push_back({{0x4000'0000 + r * 128 * page_bytes_, 128 * page_bytes_},
+                         {0x8000'0000 + r * 4 * page_bytes_, 4 * page_bytes_},
+                         block_bytes});
+    return tag_map::create(descs, page).value();
+}
+struct buffer_for {
+    explicit buffer_for(const tag_map& map)
+        : bytes(tag_storage_manager<>::required_bytes(map))
+        , data(static_cast<unsigned char*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)),
+               &std::free) {}
+    size_t bytes;
+    std::unique_ptr<unsigned char, decltype(&std::free)> data;
+};
+pool_geometry geometry_for(uint32_t slots, uint32_t max_block_pages = 1,
+                           page_size page = page_size::size_4k) {
+    pool_geometry g;
+    g.slots = slots;
+    g.max_block_pages = max_block_pages;
+    g.page = page;
+    return g;
+}
+} // namespace
+
+TEST_CASE("set-up checks the pool before changing it, and a retry can succeed", "[tags][errors]") {
+    owned_pool<> pool(geometry_for(64));
+    const tag_map nine = many_regions(9); // default_pool_config::max_donors is 8
+    buffer_for b9(nine);
+    REQUIRE(tag_storage_manager<>::create(b9.data.get(), b9.bytes, nine, *pool).error() ==
+            errc::too_many_donors);
+    REQUIRE(pool->donor_count() == 0); // nothing registered, nothing donated
+    REQUIRE(pool->check_invariants() == nullptr);
+    const tag_map eight = many_regions(8);
+    buffer_for b8(eight);
+    const auto manager = tag_storage_manager<>::create(b8.data.get(), b8.bytes, eight, *pool);
+    REQUIRE(manager.has_value());
+    REQUIRE(pool->donor_count() == 8);
+    REQUIRE((*manager)->check_invariants() == nullptr);
+}
+
+TEST_CASE("set-up refuses a pool of another page size, by name", "[tags][errors]") {
+    const tag_map map = many_regions(1, 0x4000, page_size::size_16k);
+    owned_pool<> pool(geometry_for(64)); // 4 KiB pages
+    buffer_for b(map);
+    REQUIRE(tag_storage_manager<>::create(b.data.get(), b.bytes, map, *pool).error() ==
+            errc::page_size_mismatch);
+    REQUIRE(pool->donor_count() == 0);
+}
+
+TEST_CASE("set-up refuses a pool whose blocks are too small, by name", "[tags][errors]") {
+    const tag_map map = many_regions(2, 0x4000); // 4 pages per block
+    owned_pool<> small_blocks(geometry_for(64, 2));
+    buffer_for b(map);
+    REQUIRE(tag_storage_manager<>::create(b.data.get(), b.bytes, map, *small_blocks).error() ==
+            errc::invalid_block_pages);
+    REQUIRE(small_blocks->donor_count() == 0);
+    owned_pool<> too_few_slots(geometry_for(7, 4));
+    REQUIRE(tag_storage_manager<>::create(b.data.get(), b.bytes, map, *too_few_slots).error() ==
+            errc::not_enough_slots);
+    REQUIRE(too_few_slots->donor_count() == 0);
+    owned_pool<> fits(geometry_for(8, 4));
+    REQUIRE(tag_storage_manager<>::create(b.data.get(), b.bytes, map, *fits).has_value());
+}
+
+TEST_CASE("set-up refuses tag storage another donor registered, changing nothing",
+          "[tags][errors]") {
+    const tag_map map = many_regions(2);
+    owned_pool<> pool(geometry_for(64));
+    const pfn_range taken = map.region(1).tags; // region 1's tag pages, already someone's
+    REQUIRE(pool->register_donor("other", {&taken, 1}).has_value());
+    buffer_for b(map);
+    REQUIRE(tag_storage_manager<>::create(b.data.get(), b.bytes, map, *pool).error() ==
+            errc::donor_ranges_overlap);
+    REQUIRE(pool->donor_count() == 1);
+}

@@ -115,10 +115,16 @@ errc cleancache_pool<Config>::take_locked(uint32_t donor, pfn_t pfn, uint32_t* s
 
 // A cached page is taken: its data is dropped, and under drop_whole_folio so is the rest of its
 // folio (the other pages are released, and stay in their index chains as stale entries).
+// A page of an inode or filesystem invalidated but not yet reclaimed held no restorable data:
+// it was counted as invalidated, and counts as neither recalled nor collateral (a folio's
+// pages share their inode, so they are all restorable or all stale).
 template <pool_config Config>
 void cleancache_pool<Config>::take_cached(uint32_t donor, uint32_t slot) noexcept {
-    stats_.record(pool_event::recalled, 1);
-    ++donors_[donor].recalled;
+    const bool live = handle_live(slot_handle(slot));
+    if (live) {
+        stats_.record(pool_event::recalled, 1);
+        ++donors_[donor].recalled;
+    }
     if (drop_whole && slots_[slot].link != slot) {
         const uint32_t head = folios_.head_of(slot);
         uint32_t collateral = 0;
@@ -130,7 +136,7 @@ void cleancache_pool<Config>::take_cached(uint32_t donor, uint32_t slot) noexcep
             release_slot(at, d);
             ++collateral;
         });
-        stats_.record(pool_event::collateral_dropped, collateral);
+        stats_.record(pool_event::collateral_dropped, live ? collateral : 0);
     } else {
         folios_.remove_page(slot);
     }

@@ -144,6 +144,18 @@ public:
         return donors_.add(name, ranges, block_pages, geometry_.max_block_pages, quota);
     }
 
+    // What register_donor() would refuse these ranges for, without registering anything
+    // (errc::ok: it would accept them); and the room left for donors. A caller registering
+    // several donors (the tag-storage manager, one per region) checks them all first.
+    errc check_donor(span<const pfn_range> ranges, uint32_t block_pages = 1) const noexcept {
+        lock_guard guard(lock_);
+        return donors_.check(ranges, block_pages, geometry_.max_block_pages);
+    }
+    donor_room room_for_donors() const noexcept {
+        lock_guard guard(lock_);
+        return donors_.room();
+    }
+
     // Lends a page of the donor to the pool.
     result<void> donate(uint32_t donor, pfn_t pfn) noexcept;
 
@@ -362,6 +374,7 @@ private:
                          uint32_t* out) noexcept;
     void claim(uint32_t slot, uint32_t d, uint32_t handle, uint64_t index, unsigned order) noexcept;
     void release_pending(uint32_t slot) noexcept;
+    void replace_range_locked(const page_key& key, unsigned order) noexcept;
     uint32_t invalidate_range_locked(const page_key& key, unsigned order) noexcept;
     void invalidate_fs_locked(fs_id fs, bool remove) noexcept;
     void publish(const page_key& key, const uint32_t* slots, uint32_t pages,

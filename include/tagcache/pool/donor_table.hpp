@@ -38,6 +38,11 @@ struct donor_entry {
     uint64_t recalled = 0; // pages taken back while they held data (a counter)
 };
 
+// Room left for donors: how many more may register, with how many ranges and slots in all.
+struct donor_room {
+    uint32_t donors = 0, ranges = 0, slots = 0;
+};
+
 template <uint32_t MaxDonors>
 class donor_table {
 public:
@@ -47,8 +52,10 @@ public:
         slot_capacity_ = slot_capacity;
     }
 
-    result<uint32_t> add(const char* name, span<const pfn_range> ranges, uint32_t block_pages,
-                         uint32_t max_block_pages, uint64_t quota) noexcept {
+    // What add() would refuse `ranges` and `block_pages` for, without adding: errc::ok when it
+    // would accept them.
+    errc check(span<const pfn_range> ranges, uint32_t block_pages,
+               uint32_t max_block_pages) const noexcept {
         if (count_ == MaxDonors)
             return errc::too_many_donors;
         if (block_pages == 0 || block_pages > max_block_pages)
@@ -76,6 +83,22 @@ public:
         }
         if (pages > slot_capacity_ - slots_used_)
             return errc::not_enough_slots;
+        return errc::ok;
+    }
+
+    donor_room room() const noexcept {
+        return {MaxDonors - count_, range_capacity_ - range_count_, slot_capacity_ - slots_used_};
+    }
+
+    // Registers a donor whose ranges get the next slots, or refuses it (check()), changing
+    // nothing.
+    result<uint32_t> add(const char* name, span<const pfn_range> ranges, uint32_t block_pages,
+                         uint32_t max_block_pages, uint64_t quota) noexcept {
+        if (const errc refused = check(ranges, block_pages, max_block_pages); refused != errc::ok)
+            return refused;
+        uint64_t pages = 0;
+        for (const pfn_range& r : ranges)
+            pages += r.count;
 
         const uint32_t donor = count_;
         donor_entry& entry = donors_[donor];

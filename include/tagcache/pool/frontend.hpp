@@ -30,6 +30,10 @@ result<void> cleancache_pool<Config>::store(const page_key& key, unsigned order,
         sweep(Config::sweep_batch);
         handle = acquire_inode(key);
         if (handle != no_inode) {
+            // The store replaces whatever of its range is cached: drop that first, so that
+            // the slots it frees can be claimed, and the store never evicts more than the net
+            // new pages it needs.
+            replace_range_locked(key, order);
             folios_.before_insert((uint64_t{handle} << page_index_bits) | key.index);
             claimed = claim_slots(pages, handle, key.index, order, slots);
         }
@@ -145,13 +149,16 @@ bool cleancache_pool<Config>::evict_one() noexcept {
     }
     if (victim == no_slot)
         return false;
+    // Pages of an invalidated inode were counted as invalidated already: reclaimed counts the
+    // restorable ones only, so that each page is counted once.
+    const bool live = handle_live(slot_handle(victim));
     const uint32_t pages = folios_.remove_folio(victim, true, [this](uint32_t slot) noexcept {
         const uint32_t d = donors_.donor_of(slot);
         index_.unlink(slot);
         uncount_cached(slot, d);
         release_slot(slot, d);
     });
-    stats_.record(pool_event::reclaimed, pages);
+    stats_.record(pool_event::reclaimed, live ? pages : 0);
     return true;
 }
 
@@ -340,6 +347,18 @@ result<void> cleancache_pool<Config>::invalidate(const page_key& key, unsigned o
         return errc::unknown_filesystem;
     stats_.record(pool_event::invalidated, invalidate_range_locked(key, order));
     return {};
+}
+
+// Drops the cached pages of (key.index, 2^order) that a store is about to replace: they are
+// neither invalidated nor evicted, so no counter records them (the store's do).
+template <pool_config Config>
+void cleancache_pool<Config>::replace_range_locked(const page_key& key, unsigned order) noexcept {
+    const uint32_t handle = live_handle(key.fs, key.inode);
+    if (handle == no_inode)
+        return;
+    for (uint64_t i = 0; i < (uint64_t{1} << order); ++i)
+        if (const uint32_t slot = index_.find(handle, key.index + i); slot != no_slot)
+            drop_page(slot);
 }
 
 // Drops the cached pages of (key.index, 2^order); returns how many there were.

@@ -57,7 +57,9 @@ public:
     }
 
     // Builds the manager in `buffer` (64-byte aligned), registers one pool donor per region
-    // ("mte-tags-<index>", block size = the region's bsp) and donates every tag page.
+    // ("mte-tags-<index>", block size = the region's bsp) and donates every tag page. Every
+    // requirement on the pool is checked before anything changes (check_pool), so a refused
+    // set-up leaves the pool as it was and can be retried.
     static result<tag_storage_manager*> create(void* buffer, size_t bytes, const tag_map& map,
                                                pool_type& pool,
                                                maintenance_type maintenance = {}) noexcept {
@@ -65,6 +67,8 @@ public:
         if (buffer == nullptr || bytes < l.total ||
             !is_aligned(reinterpret_cast<uintptr_t>(buffer), 64))
             return errc::buffer_too_small;
+        if (const errc refused = check_pool(map, pool); refused != errc::ok)
+            return refused;
         auto* manager = ::new (buffer, placement) tag_storage_manager(map, pool, maintenance);
         unsigned char* base = static_cast<unsigned char*>(buffer);
         for (uint32_t r = 0; r < map.region_count(); ++r) {
@@ -80,13 +84,38 @@ public:
             name[10] = static_cast<char>('0' + r % 10);
             const auto donor = pool.register_donor(name, span<const pfn_range>(&region.tags, 1),
                                                    static_cast<uint32_t>(region.block_pages));
-            if (!donor)
-                return donor.error();
+            TAGCACHE_ASSERT(donor.has_value(), "the pool refused a donor check_pool() accepted");
             manager->donor_[r] = *donor;
-            if (pool.donate_range(*donor, region.tags) != region.tags.count)
-                return errc::already_donated;
+            const uint64_t donated = pool.donate_range(*donor, region.tags);
+            TAGCACHE_ASSERT(donated == region.tags.count, "the pool refused a fresh donor's page");
         }
         return manager;
+    }
+
+    // What the pool must offer a manager of `map` (docs/tags.md): the map's page size; a
+    // max_block_pages of at least every region's pages per block; room for one donor per
+    // region, one range each, and a slot per tag page; tag ranges that no donor registered.
+    // errc::ok when it does, else the first requirement it misses.
+    static errc check_pool(const tag_map& map, const pool_type& pool) noexcept {
+        if (map.page() != pool.geometry().page)
+            return errc::page_size_mismatch;
+        const donor_room room = pool.room_for_donors();
+        if (map.region_count() > room.donors)
+            return errc::too_many_donors;
+        if (map.region_count() > room.ranges)
+            return errc::too_many_ranges;
+        if (map.total_tag_pages() > room.slots)
+            return errc::not_enough_slots;
+        for (uint32_t r = 0; r < map.region_count(); ++r) {
+            const tag_region& region = map.region(r);
+            if (region.block_pages > pool.geometry().max_block_pages)
+                return errc::invalid_block_pages;
+            const errc refused = pool.check_donor(span<const pfn_range>(&region.tags, 1),
+                                                  static_cast<uint32_t>(region.block_pages));
+            if (refused != errc::ok)
+                return refused;
+        }
+        return errc::ok;
     }
 
     // Reserves tag storage for the aligned folio of 2^order data pages at `pfn`: every block
