@@ -1,8 +1,10 @@
-# Compiles freestanding_tu.cpp as a kernel would, with exactly the flags below (never the
-# build's own flags or sanitizers), at -O0 and -O2, and checks with nm that the object's
-# undefined symbols are at most memcpy, memset, memmove and the user's hooks.
+# Compiles a unit as a kernel would, with exactly the flags below plus FLAGS (never the build's
+# own flags or sanitizers), at -O0 and -O2, and checks with nm that the object's undefined
+# symbols are at most memcpy, memset, memmove and the user's hooks: no libgcc helper (soft
+# floating point, outlined atomics, popcount), no C++ runtime, no allocation.
 #
 # -D COMPILER=<c++ compiler> -D NM=<nm> -D SOURCE=<tu> -D INCLUDE_DIR=<repo>/include -D WORK_DIR=<dir>
+# [-D FLAGS=<extra flags, space-separated, e.g. "--target=aarch64-linux-gnu -mgeneral-regs-only">]
 cmake_minimum_required(VERSION 3.21)
 foreach(var COMPILER NM SOURCE INCLUDE_DIR WORK_DIR)
     if(NOT DEFINED ${var})
@@ -10,10 +12,12 @@ foreach(var COMPILER NM SOURCE INCLUDE_DIR WORK_DIR)
     endif()
 endforeach()
 
+separate_arguments(FLAGS UNIX_COMMAND "${FLAGS}")
+
 # The compiler's own headers (stddef.h, stdint.h), and nothing else.
 execute_process(COMMAND ${COMPILER} --version OUTPUT_VARIABLE version_text)
 if(version_text MATCHES "clang")
-    execute_process(COMMAND ${COMPILER} -print-resource-dir
+    execute_process(COMMAND ${COMPILER} ${FLAGS} -print-resource-dir
                     OUTPUT_VARIABLE resource_dir OUTPUT_STRIP_TRAILING_WHITESPACE)
     set(compiler_include "${resource_dir}/include")
 else()
@@ -41,7 +45,7 @@ foreach(optimization -O0 -O2)
     execute_process(
         COMMAND ${COMPILER} -std=c++20 ${optimization} ${defines} -nostdinc -nostdinc++ -isystem
                 ${compiler_include} -ffreestanding -fno-exceptions -fno-rtti
-                -fno-threadsafe-statics -fno-stack-protector -Wall -Wextra -Werror
+                -fno-threadsafe-statics -fno-stack-protector -Wall -Wextra -Werror ${FLAGS}
                 -I ${INCLUDE_DIR} -c ${SOURCE} -o ${object}
         RESULT_VARIABLE compile_result
         OUTPUT_VARIABLE compile_output

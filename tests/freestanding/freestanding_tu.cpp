@@ -71,6 +71,7 @@ struct kernel_pool_config : tagcache::default_pool_config {
 };
 using kernel_pool = tagcache::cleancache_pool<kernel_pool_config>;
 using simple_pool = tagcache::cleancache_pool<>;
+using default_pool_config_alias = tagcache::default_pool_config;
 
 // The shim's mapping of donor pfns (user hook).
 extern "C" void* tagcache_hook_map_pfn(void* context, tagcache::pfn_t pfn) noexcept;
@@ -109,6 +110,35 @@ int exercise_pool(void* buffer, size_t bytes, uint64_t first_pfn, void* data,
            (broken != nullptr ? 1000 : 0);
 }
 } // namespace
+
+// Every eviction policy a kernel configuration may use (docs/policies.md): all of them, with
+// ARC's target in fixed point. `arc_eviction` (a double target) is not among them: the
+// negative control tests/freestanding/floating_point_tu.cpp shows the check refuses it.
+namespace {
+template <class Eviction>
+struct eviction_config : default_pool_config_alias {
+    using eviction = Eviction;
+    using lock = tagcache::ticket_spinlock;
+};
+} // namespace
+
+extern "C" int tagcache_fs_eviction_policies(void* buffer, size_t bytes, uint64_t first_pfn) {
+    int total = 0;
+    total += exercise_pool<tagcache::cleancache_pool<eviction_config<tagcache::lru_eviction>>>(
+        buffer, bytes, first_pfn, nullptr, {});
+    total += exercise_pool<tagcache::cleancache_pool<eviction_config<tagcache::fifo_eviction>>>(
+        buffer, bytes, first_pfn, nullptr, {});
+    total += exercise_pool<tagcache::cleancache_pool<eviction_config<tagcache::clock_eviction>>>(
+        buffer, bytes, first_pfn, nullptr, {});
+    total += exercise_pool<tagcache::cleancache_pool<eviction_config<tagcache::sieve_eviction>>>(
+        buffer, bytes, first_pfn, nullptr, {});
+    total += exercise_pool<tagcache::cleancache_pool<eviction_config<tagcache::s3fifo_eviction>>>(
+        buffer, bytes, first_pfn, nullptr, {});
+    total +=
+        exercise_pool<tagcache::cleancache_pool<eviction_config<tagcache::arc_fixed_eviction>>>(
+            buffer, bytes, first_pfn, nullptr, {});
+    return total;
+}
 
 extern "C" size_t tagcache_fs_pool_bytes() {
     tagcache::pool_geometry geometry;

@@ -156,7 +156,7 @@ void report_bytes_per_slot(const char* name) {
     g.slots = 65536;
     g.max_block_pages = 4;
     const double total = double(pool_type::required_bytes(g)) / g.slots;
-    const double fixed = pool_type::fixed_bytes_per_slot(g);
+    const double fixed = double(pool_type::fixed_bytes(g)) / g.slots;
     std::printf("bytes per 4 KiB slot (65536 slots): %-28s %5.2f fixed, %5.2f with inode "
                 "table and everything (Linux struct page: 64)\n",
                 name, fixed, total);

@@ -52,13 +52,15 @@ public:
         return layout_of(geometry).total;
     }
 
-    // Metadata bytes per slot that do not depend on the workload: slot, eviction policy,
-    // placement policy and index buckets (at most one per two slots by default).
-    static constexpr double fixed_bytes_per_slot(const pool_geometry& geometry) noexcept {
-        return double(sizeof(slot_meta)) +
-               double(Config::eviction::storage_bytes(geometry.slots)) / geometry.slots +
-               double(Config::placement::storage_bytes(geometry.slots, 0, 0)) / geometry.slots +
-               double(geometry.bucket_count()) * sizeof(uint32_t) / geometry.slots;
+    // Metadata bytes that grow with the slots and not with the workload: slot records, the
+    // eviction and placement policies' arrays, index buckets (at most one per two slots by
+    // default). Divide by geometry.slots for a per-slot figure (integers only: kernels build
+    // this header without floating point).
+    static constexpr size_t fixed_bytes(const pool_geometry& geometry) noexcept {
+        return size_t{geometry.slots} * sizeof(slot_meta) +
+               Config::eviction::storage_bytes(geometry.slots) +
+               Config::placement::storage_bytes(geometry.slots, 0, 0) +
+               size_t{geometry.bucket_count()} * sizeof(uint32_t);
     }
 
     // Builds a pool at the start of `buffer` (aligned to 64 bytes, at least required_bytes()).
