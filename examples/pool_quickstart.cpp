@@ -7,7 +7,7 @@
 
 struct config : tagcache::default_pool_config {
     using page_memory = tagcache::arena_page_memory; // real page contents
-    using lock = tagcache::ticket_spinlock;          // safe to share between threads
+    using lock = tagcache::spin_then_park_lock;      // threads may share it, however many
 };
 
 int main() {

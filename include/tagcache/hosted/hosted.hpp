@@ -8,3 +8,4 @@
 #include "mutex_lock.hpp"
 #include "owned_pool.hpp"
 #include "physical_memory.hpp"
+#include "spin_then_park_lock.hpp"
