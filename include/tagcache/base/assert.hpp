@@ -52,7 +52,13 @@ inline assertion_handler set_assertion_handler(assertion_handler handler) noexce
     return __atomic_exchange_n(&detail::current_assertion_handler, handler, __ATOMIC_ACQ_REL);
 }
 
-[[noreturn]] inline void assertion_failed(const assertion_failure& failure) noexcept {
+// Always inlined, so that every failure path ends in a trap the caller's own code holds. An
+// out-of-line inline function is a weak symbol, and a kernel's object checker cannot take a
+// weak function as noreturn (it may be replaced at link time): x86 objtool then reports that
+// each caller "falls through to next function" after the call. Inlined, the call site holds
+// the handler call and the trap instruction, which every checker sees as a dead end.
+[[noreturn, gnu::always_inline]] inline void
+assertion_failed(const assertion_failure& failure) noexcept {
 #if defined(TAGCACHE_ASSERTION_HANDLER)
     TAGCACHE_ASSERTION_HANDLER(failure);
 #else

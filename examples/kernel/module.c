@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tagcache.ko: the C shim around tagcache's core (tagcache_kernel.cpp). It defines the hooks
+ * the core needs, runs the self-test at load and prints it as KTAP, and keeps the concurrency
+ * case's pool alive so that debugfs can show its counters:
+ *
+ *   /sys/kernel/debug/tagcache/counters   one "name value" line per counter, named as the
+ *                                          2025 cleancache series names its sysfs files
+ *
+ * The module is MIT code; "Dual MIT/GPL" is the licence string the kernel accepts for it
+ * (include/linux/module.h lists it among the GPL-compatible ones).
+ */
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/irqflags.h>
+#include <linux/module.h>
+#include <linux/smp.h>
+#include <linux/utsname.h>
+
+#include "selftest.h"
+
+/* ---- hooks the core calls -------------------------------------------------------------- */
+
+unsigned long tagcache_kernel_irq_save(void)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	return flags;
+}
+
+void tagcache_kernel_irq_restore(unsigned long flags)
+{
+	local_irq_restore(flags);
+}
+
+/* A broken invariant: say where, loudly; the core then traps (an oops, not a resumed call). */
+static void tagcache_assertion(const char *expression, const char *message, const char *file,
+			       unsigned int line)
+{
+	pr_emerg("tagcache: assertion failed: %s (%s) at %s:%u\n", expression, message, file,
+		 line);
+}
+
+/* ---- debugfs ------------------------------------------------------------------------------ */
+
+static struct dentry *debugfs_dir;
+
+int st_format_counters(char *buffer, size_t size, const struct tagcache_pool_stats *s)
+{
+	return scnprintf(buffer, size,
+			 "stored %llu\nskipped %llu\nrestored %llu\nmissed %llu\n"
+			 "reclaimed %llu\nrecalled %llu\ninvalidated %llu\ncached %llu\n"
+			 "collateral_dropped %llu\nstale %llu\n",
+			 s->stored, s->skipped, s->restored, s->missed, s->reclaimed, s->recalled,
+			 s->invalidated, s->cached, s->collateral_dropped, s->stale);
+}
+
+static ssize_t counters_read(struct file *file, char __user *user, size_t count, loff_t *pos)
+{
+	struct tagcache_pool *pool = st_stress_pool();
+	struct tagcache_pool_stats stats = {};
+	char text[320];
+	int length;
+
+	if (pool)
+		tagcache_pool_get_stats(pool, &stats);
+	length = st_format_counters(text, sizeof(text), &stats);
+	return simple_read_from_buffer(user, count, pos, text, length);
+}
+
+static const struct file_operations counters_fops = {
+	.owner = THIS_MODULE,
+	.read = counters_read,
+	.llseek = default_llseek,
+};
+
+void st_debugfs_counters(struct st_case *c)
+{
+	struct tagcache_pool *pool = st_stress_pool();
+	struct tagcache_pool_stats stats;
+	static const char *const names[] = { "stored",	   "skipped",  "restored",
+					     "missed",	   "reclaimed", "recalled",
+					     "invalidated", "cached" };
+	char text[320], line[48];
+	size_t i;
+
+	if (!ST_EXPECT(c, !IS_ERR_OR_NULL(debugfs_dir), "no debugfs directory") ||
+	    !ST_EXPECT(c, pool != NULL, "the concurrency case left no pool"))
+		return;
+	tagcache_pool_get_stats(pool, &stats);
+	st_format_counters(text, sizeof(text), &stats);
+	ST_EXPECT(c, stats.stored > 0 && stats.restored > 0 && stats.recalled > 0,
+		  "stored %llu restored %llu recalled %llu", stats.stored, stats.restored,
+		  stats.recalled);
+	/* Each counter the series names appears as its own line with this pool's value. */
+	for (i = 0; i < ARRAY_SIZE(names); ++i) {
+		const u64 values[] = { stats.stored,	stats.skipped,	 stats.restored,
+				       stats.missed,	stats.reclaimed, stats.recalled,
+				       stats.invalidated, stats.cached };
+
+		const char *found;
+
+		snprintf(line, sizeof(line), "%s %llu\n", names[i], values[i]);
+		found = strstr(text, line);
+		ST_EXPECT(c, found && (found == text || found[-1] == '\n'),
+			  "no line '%s %llu'", names[i], values[i]);
+	}
+	st_diag("debugfs: /sys/kernel/debug/tagcache/counters (the concurrency case's pool)");
+}
+
+/* ---- the self-test ------------------------------------------------------------------------ */
+
+static const struct {
+	const char *name;
+	void (*run)(struct st_case *c);
+} st_cases[] = {
+	{ "error_codes", st_error_codes },
+	{ "tag_map_known_answers", st_tag_map_known_answers },
+	{ "pool_round_trip", st_pool_round_trip },
+	{ "pool_eviction", st_pool_eviction },
+	{ "pool_invalidation", st_pool_invalidation },
+	{ "folio_take_back_drop", st_folio_take_back_drop },
+	{ "folio_take_back_split", st_folio_take_back_split },
+	{ "tag_storage_reserve_release", st_tag_storage_reserve_release },
+	{ "mte_tags", st_mte_tags },
+	{ "concurrency", st_concurrency },
+	{ "atomic_spin_lock_irqsave", st_atomic_spin_lock_irqsave },
+	{ "atomic_hrtimer", st_atomic_hrtimer },
+	{ "latency", st_latency },
+	{ "debugfs_counters", st_debugfs_counters },
+};
+
+static int __init tagcache_init(void)
+{
+	unsigned int failed = 0;
+	size_t i;
+
+	tagcache_set_assertion_handler(tagcache_assertion);
+	debugfs_dir = debugfs_create_dir("tagcache", NULL);
+	if (!IS_ERR_OR_NULL(debugfs_dir))
+		debugfs_create_file("counters", 0444, debugfs_dir, NULL, &counters_fops);
+
+	printk(KERN_INFO "KTAP version 1\n");
+	printk(KERN_INFO "1..%zu\n", ARRAY_SIZE(st_cases));
+	st_diag("tagcache self-test: %s %s, %u CPUs, %lu-byte pages", utsname()->machine,
+		utsname()->release, num_online_cpus(), PAGE_SIZE);
+	for (i = 0; i < ARRAY_SIZE(st_cases); ++i) {
+		struct st_case c = { .name = st_cases[i].name };
+
+		st_cases[i].run(&c);
+		if (c.failed) {
+			++failed;
+			printk(KERN_INFO "not ok %zu %s\n", i + 1, c.name);
+		} else if (c.skip) {
+			printk(KERN_INFO "ok %zu %s # SKIP %s\n", i + 1, c.name, c.skip);
+		} else {
+			printk(KERN_INFO "ok %zu %s\n", i + 1, c.name);
+		}
+	}
+	st_diag("tagcache self-test: %u of %zu cases failed", failed, ARRAY_SIZE(st_cases));
+	/* Stay loaded either way: debugfs shows the counters, and the log says what failed. */
+	return 0;
+}
+
+static void __exit tagcache_exit(void)
+{
+	debugfs_remove_recursive(debugfs_dir);
+	st_stress_cleanup();
+	tagcache_set_assertion_handler(NULL);
+	pr_info("tagcache: unloaded\n");
+}
+
+module_init(tagcache_init);
+module_exit(tagcache_exit);
+
+MODULE_LICENSE("Dual MIT/GPL");
+MODULE_DESCRIPTION("tagcache: a cleancache for MTE tag storage, and its self-test");
