@@ -47,6 +47,16 @@ if(TAGCACHE_BUILD_TESTS)
     if(NOT DEFINED Catch2_VERSION_MAJOR OR Catch2_VERSION_MAJOR STREQUAL "")
         set(Catch2_VERSION_MAJOR 3) # built from source by FetchContent
     endif()
+    # A build meant to test one major version (the catch2-v3 preset) must not quietly use the
+    # other.
+    set(TAGCACHE_REQUIRE_CATCH2_MAJOR "" CACHE STRING "Fail unless Catch2 has this major version")
+    if(TAGCACHE_REQUIRE_CATCH2_MAJOR AND
+       NOT Catch2_VERSION_MAJOR STREQUAL TAGCACHE_REQUIRE_CATCH2_MAJOR)
+        message(FATAL_ERROR "tagcache: Catch2 ${Catch2_VERSION} was found, but "
+                            "TAGCACHE_REQUIRE_CATCH2_MAJOR is ${TAGCACHE_REQUIRE_CATCH2_MAJOR} "
+                            "(scripts/catch2_v3.sh unpacks Catch2 v3)")
+    endif()
+    message(STATUS "tagcache: tests use Catch2 ${Catch2_VERSION}")
 endif()
 
 if(TAGCACHE_BUILD_BENCHMARKS)

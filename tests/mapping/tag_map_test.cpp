@@ -1,5 +1,8 @@
 #include <tagcache/mapping/mapping.hpp>
 
+#include <numeric>
+#include <vector>
+
 #include "catch.hpp"
 #include "machines.hpp"
 
