@@ -3,6 +3,7 @@
 // the Linux RFC v3 series' FVP tree (two regions).
 #include <tagcache/fmt.hpp>
 #include <tagcache/tagcache.hpp>
+#include <tagsim/number_text.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -15,38 +16,30 @@
 
 namespace {
 
-// "0x8_f800_0000", "0x8'f800'0000", "4096": decimal or 0x-hex, with digit separators.
-std::optional<uint64_t> parse_number(std::string text) {
-    text.erase(
-        std::remove_if(text.begin(), text.end(), [](char c) { return c == '_' || c == '\''; }),
-        text.end());
-    if (text.empty())
-        return std::nullopt;
-    try {
-        size_t used = 0;
-        const uint64_t value = std::stoull(text, &used, 0);
-        return used == text.size() ? std::optional<uint64_t>(value) : std::nullopt;
-    } catch (const std::exception&) {
-        return std::nullopt;
-    }
-}
+// "0x8_f800_0000", "0x8'f800'0000", "4096": decimal or 0x-hex, with digit separators; never
+// octal, never signed (tagsim's strict reader).
+using tagcache::sim::parse_unsigned;
 
-// MEM_BASE:MEM_SIZE:TAG_BASE:TAG_SIZE:BLOCK_SIZE
-std::optional<tagcache::tag_region_desc> parse_region(const std::string& text) {
+// MEM_BASE:MEM_SIZE:TAG_BASE:TAG_SIZE:BLOCK_SIZE; on failure, why.
+std::optional<tagcache::tag_region_desc> parse_region(const std::string& text, std::string& why) {
     std::vector<uint64_t> fields;
     size_t start = 0;
     while (true) {
         const size_t colon = text.find(':', start);
-        const auto field = parse_number(text.substr(start, colon - start));
-        if (!field)
+        const auto field = parse_unsigned(std::string_view(text).substr(start, colon - start));
+        if (!field.ok()) {
+            why = field.why();
             return std::nullopt;
-        fields.push_back(*field);
+        }
+        fields.push_back(field.value());
         if (colon == std::string::npos)
             break;
         start = colon + 1;
     }
-    if (fields.size() != 5)
+    if (fields.size() != 5) {
+        why = "has " + std::to_string(fields.size()) + " fields, not 5";
         return std::nullopt;
+    }
     return tagcache::tag_region_desc{{fields[0], fields[1]}, {fields[2], fields[3]}, fields[4]};
 }
 
@@ -100,12 +93,13 @@ int main(int argc, char** argv) {
     if (!region_texts.empty()) {
         regions.clear();
         for (const std::string& text : region_texts) {
-            const auto region = parse_region(text);
+            std::string why;
+            const auto region = parse_region(text, why);
             if (!region) {
                 fmt::print(stderr,
-                           "tagmap: --region '{}' is not MEM_BASE:MEM_SIZE:TAG_BASE:TAG_SIZE:"
-                           "BLOCK_SIZE\n",
-                           text);
+                           "tagmap: --region {} is not MEM_BASE:MEM_SIZE:TAG_BASE:TAG_SIZE:"
+                           "BLOCK_SIZE: {}\n",
+                           tagcache::sim::quoted(text), why);
                 return 2;
             }
             regions.push_back(*region);
@@ -127,24 +121,25 @@ int main(int argc, char** argv) {
         }
     }
     for (const std::string& text : pfn_texts) {
-        const auto pfn = parse_number(text);
-        if (!pfn) {
-            fmt::print(stderr, "tagmap: --pfn '{}' is not a number\n", text);
+        const auto pfn = parse_unsigned(text);
+        if (!pfn.ok()) {
+            fmt::print(stderr, "tagmap: --pfn: {}\n", pfn.why());
             return 2;
         }
-        describe_pfn(*map, *pfn);
+        describe_pfn(*map, pfn.value());
     }
     for (const std::string& text : address_texts) {
-        const auto address = parse_number(text);
-        if (!address) {
-            fmt::print(stderr, "tagmap: --address '{}' is not a number\n", text);
+        const auto parsed = parse_unsigned(text);
+        if (!parsed.ok()) {
+            fmt::print(stderr, "tagmap: --address: {}\n", parsed.why());
             return 2;
         }
-        const auto where = map->tag_location_of(*address);
+        const uint64_t address = parsed.value();
+        const auto where = map->tag_location_of(address);
         if (where)
-            fmt::print("address {:#x}: {}\n", *address, *where);
+            fmt::print("address {:#x}: {}\n", address, *where);
         else
-            fmt::print("address {:#x}: {}\n", *address, tagcache::error_message(where.error()));
+            fmt::print("address {:#x}: {}\n", address, tagcache::error_message(where.error()));
     }
     return 0;
 }

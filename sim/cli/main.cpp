@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <exception>
+#include <new>
 
 #include "replay_command.hpp"
 #include "run_command.hpp"
@@ -29,6 +30,11 @@ int main(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
+    } catch (const std::bad_alloc&) {
+        fmt::print(stderr, "tagsim: out of memory: the run needs more memory than this computer "
+                           "gave it (scenario sizes and --capacity are checked against its "
+                           "physical memory, but other programs use some of it)\n");
+        return 1;
     } catch (const std::exception& e) {
         fmt::print(stderr, "tagsim: {}\n", e.what());
         return 1;

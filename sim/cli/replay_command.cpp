@@ -17,7 +17,7 @@ struct replay_options {
     std::string trace;
     std::string policy = "lru";
     std::string format = "auto";
-    uint64_t capacity = 0;
+    std::string capacity_text; // strict: parsed by parse_capacity
     bool json = false;
 };
 
@@ -37,24 +37,40 @@ bool is_lis_name(const std::string& path) {
     return ends_with(".lis") || ends_with(".lis.zst");
 }
 
-// A native file-page trace (sim/tagsim/file_trace.hpp, docs/tagsim.md).
-void run_file_replay(const replay_options& options) {
-    const auto load_start = std::chrono::steady_clock::now();
-    const std::vector<tagcache::sim::file_event> events =
-        tagcache::sim::read_file_events(options.trace, tagcache::default_pool_config::max_order);
-    const double load_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
-    tagcache::sim::file_replay_result result;
-    with_policy(options.policy, [&]<class Eviction>() {
-        result = tagcache::sim::replay_file_events<tagcache::sim::replay_config<Eviction>>(
-            events, static_cast<uint32_t>(options.capacity));
-    });
+uint32_t parse_capacity(const std::string& text) {
+    const auto number = tagcache::sim::parse_unsigned(text);
+    if (!number.ok())
+        throw std::invalid_argument("--capacity: " + number.why());
+    if (number.value() == 0 || number.value() > 0xFFFF'FFFEull)
+        throw std::invalid_argument("--capacity must be between 1 and 4294967294 pages, not " +
+                                    text);
+    return static_cast<uint32_t>(number.value());
+}
+
+// A native file-page trace (sim/tagsim/file_trace.hpp, docs/tagsim.md), streamed.
+template <class Eviction>
+void run_file_replay(const replay_options& options, uint32_t capacity) {
+    using config = tagcache::sim::replay_config<Eviction>;
+    tagcache::sim::require_memory(fmt::format("--capacity {}", capacity),
+                                  tagcache::cleancache_pool<config>::required_bytes(
+                                      tagcache::pool_geometry{capacity}));
+    tagcache::sim::trace_line_reader reader(options.trace);
+    tagcache::sim::file_replayer<config> replayer(capacity);
+    const auto start = std::chrono::steady_clock::now();
+    tagcache::sim::for_each_file_event(reader, config::max_order,
+                                       [&](const tagcache::sim::file_event& e) {
+                                           replayer.apply(e);
+                                       });
+    const double total =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const tagcache::sim::file_replay_result& result = replayer.result();
+    const double parse = total - result.seconds - reader.decompress_seconds();
     if (options.json) {
         const nlohmann::json out = {
             {"trace", options.trace},
             {"format", "file"},
             {"policy", options.policy},
-            {"capacity", options.capacity},
+            {"capacity", capacity},
             {"reads", result.reads},
             {"hits", result.hits},
             {"hit_ratio", result.hit_ratio()},
@@ -63,7 +79,9 @@ void run_file_replay(const replay_options& options) {
             {"invalidations", result.invalidations},
             {"truncations", result.truncations},
             {"seconds", result.seconds},
-            {"load_seconds", load_seconds},
+            {"decompress_seconds", reader.decompress_seconds()},
+            {"parse_seconds", parse},
+            {"total_seconds", total},
         };
         fmt::print("{}\n", out.dump(2));
         return;
@@ -71,59 +89,64 @@ void run_file_replay(const replay_options& options) {
     fmt::print("trace          {} (file-page trace)\npolicy         {}\ncapacity       {} "
                "pages\nreads          {} folios, {} pages\nhits           {} folios ({:.2f} "
                "%), {} pages\ninvalidations  {}\ntruncations    {}\nseconds        {:.3f} "
-               "replay, {:.3f} loading\n",
-               options.trace, options.policy, options.capacity, result.reads, result.pages_read,
+               "replay, {:.3f} decompressing, {:.3f} parsing ({:.3f} in all)\n",
+               options.trace, options.policy, capacity, result.reads, result.pages_read,
                result.hits, 100.0 * result.hit_ratio(), result.pages_hit, result.invalidations,
-               result.truncations, result.seconds, load_seconds);
+               result.truncations, result.seconds, reader.decompress_seconds(), parse, total);
 }
 
-void run_replay(const replay_options& options) {
-    if (!known_policy(options.policy)) // before the trace is read: fail fast
-        throw std::invalid_argument("unknown --policy '" + options.policy + "' (choose " +
-                                    policy_list() + ")");
-    if (options.capacity == 0 || options.capacity > 0xFFFF'FFFEull)
-        throw std::invalid_argument("--capacity must be between 1 and 4294967294 pages, not " +
-                                    std::to_string(options.capacity));
-    if (options.format != "auto" && options.format != "lis" && options.format != "file")
-        throw std::invalid_argument("unknown --format '" + options.format +
-                                    "' (choose auto|lis|file)");
-    if (options.format == "file" || (options.format == "auto" && !is_lis_name(options.trace))) {
-        run_file_replay(options);
-        return;
-    }
-    const auto load_start = std::chrono::steady_clock::now();
-    const std::vector<uint64_t> requests = tagcache::sim::read_lis_requests(options.trace);
-    const double load_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
-
-    tagcache::sim::replay_result result;
-    with_policy(options.policy, [&]<class Eviction>() {
-        result = tagcache::sim::replay<tagcache::sim::replay_config<Eviction>>(
-            requests, static_cast<uint32_t>(options.capacity));
-    });
-
+// An ARC-paper trace, streamed: requests reach the cache in batches as they are read.
+template <class Eviction>
+void run_lis_replay(const replay_options& options, uint32_t capacity) {
+    using config = tagcache::sim::replay_config<Eviction>;
+    tagcache::sim::require_memory(fmt::format("--capacity {}", capacity),
+                                  tagcache::sim::demand_cache<config>::required_bytes(capacity));
+    tagcache::sim::trace_line_reader reader(options.trace);
+    const tagcache::sim::stream_replay_result run =
+        tagcache::sim::replay_lis_trace<config>(reader, capacity);
+    const tagcache::sim::replay_result& result = run.replay;
+    const double rate = result.seconds > 0 ? double(result.requests) / result.seconds : 0.0;
     if (options.json) {
         const nlohmann::json out = {
             {"trace", options.trace},
             {"policy", options.policy},
-            {"capacity", options.capacity},
+            {"capacity", capacity},
             {"requests", result.requests},
             {"hits", result.hits},
             {"hit_ratio", result.hit_ratio()},
             {"seconds", result.seconds},
-            {"load_seconds", load_seconds},
-            {"requests_per_second",
-             result.seconds > 0 ? double(result.requests) / result.seconds : 0.0},
+            {"requests_per_second", rate},
+            {"decompress_seconds", run.decompress_seconds},
+            {"parse_seconds", run.parse_seconds},
+            {"total_seconds", run.total_seconds},
         };
         fmt::print("{}\n", out.dump(2));
         return;
     }
     fmt::print("trace     {}\npolicy    {}\ncapacity  {} pages\nrequests  {}\nhits      {} "
-               "({:.2f} %)\nseconds   {:.3f} replay ({:.1f} M requests/s), {:.3f} loading\n",
-               options.trace, options.policy, options.capacity, result.requests, result.hits,
-               100.0 * result.hit_ratio(), result.seconds,
-               result.seconds > 0 ? double(result.requests) / result.seconds / 1e6 : 0.0,
-               load_seconds);
+               "({:.2f} %)\nseconds   {:.3f} replay ({:.1f} M requests/s), {:.3f} "
+               "decompressing, {:.3f} parsing ({:.3f} in all)\n",
+               options.trace, options.policy, capacity, result.requests, result.hits,
+               100.0 * result.hit_ratio(), result.seconds, rate / 1e6, run.decompress_seconds,
+               run.parse_seconds, run.total_seconds);
+}
+
+void run_replay(const replay_options& options) {
+    if (!known_policy(options.policy)) // before the trace is read: fail fast
+        throw std::invalid_argument("unknown --policy " + tagcache::sim::quoted(options.policy) +
+                                    " (choose " + policy_list() + ")");
+    const uint32_t capacity = parse_capacity(options.capacity_text);
+    if (options.format != "auto" && options.format != "lis" && options.format != "file")
+        throw std::invalid_argument("unknown --format " + tagcache::sim::quoted(options.format) +
+                                    " (choose auto|lis|file)");
+    const bool file = options.format == "file" ||
+                      (options.format == "auto" && !is_lis_name(options.trace));
+    with_policy(options.policy, [&]<class Eviction>() {
+        if (file)
+            run_file_replay<Eviction>(options, capacity);
+        else
+            run_lis_replay<Eviction>(options, capacity);
+    });
 }
 
 } // namespace
@@ -137,7 +160,10 @@ void add_replay_command(CLI::App& app) {
     replay->add_option("trace", options->trace, "the trace file")->required();
     replay->add_option("--policy", options->policy, "eviction policy: " + policy_list())
         ->capture_default_str();
-    replay->add_option("--capacity", options->capacity, "cache size in pages")->required();
+    replay
+        ->add_option("--capacity", options->capacity_text,
+                     "cache size in pages (decimal or 0x-hexadecimal, 1 to 4294967294)")
+        ->required();
     replay
         ->add_option("--format", options->format,
                      "trace format: lis (ARC paper), file (native file-page trace: fs inode "

@@ -16,8 +16,7 @@ namespace {
 
 struct run_options {
     std::string scenario_path; // empty: the built-in scenario
-    std::optional<uint64_t> seed;
-    std::optional<double> duration_s;
+    std::optional<std::string> seed, duration_s; // strict: parsed by apply_overrides
     bool json = false, csv = false;
     std::string plot;
 };
@@ -29,14 +28,7 @@ void run(const run_options& options) {
         require_gnuplot(); // before the run, not after it
     scenario what =
         options.scenario_path.empty() ? default_scenario() : read_scenario(options.scenario_path);
-    if (options.seed)
-        what.workload.seed = *options.seed;
-    if (options.duration_s) {
-        if (!(*options.duration_s > 0 && *options.duration_s <= 1e6))
-            throw std::invalid_argument(
-                fmt::format("--duration must be between 0 and 1e6 s, not {}", *options.duration_s));
-        what.workload.duration_s = *options.duration_s;
-    }
+    apply_overrides(what, options.seed, options.duration_s);
     std::vector<std::vector<double>> latencies;
     const run_summary summary = run_scenario(what, !options.json && !options.csv,
                                              options.plot.empty() ? nullptr : &latencies);

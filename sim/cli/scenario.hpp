@@ -8,6 +8,7 @@
 #include <tagcache/tagcache.hpp>
 #include <tagsim/sim.hpp>
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -37,8 +38,20 @@ scenario default_scenario();
 // Parses a scenario; fields the file leaves out keep the default scenario's values, except
 // the machine (memory and tag-storage), which is required. Throws scenario_error.
 scenario parse_scenario(const std::string& json_text, const std::string& name);
-// Reads and parses a file; errors name the file too ("FILE: FIELD: reason").
+// Reads and parses a file; errors name the file too ("FILE: FIELD: reason"). A scenario file
+// is at most max_scenario_bytes.
+inline constexpr size_t max_scenario_bytes = size_t{1} << 20;
 scenario read_scenario(const std::string& path);
+
+// Checks a scenario again after the command line changed it (--seed, --duration): the same
+// rules a file's values meet. Throws scenario_error naming the field.
+void check_scenario(const scenario& s);
+
+// Applies --seed and --duration (strictly parsed: decimal or 0x-hexadecimal seed; a finite
+// duration in (0, 1e6] s), then checks the scenario again. Throws std::invalid_argument naming
+// the option, or scenario_error naming the field a changed value breaks.
+void apply_overrides(scenario& s, const std::optional<std::string>& seed,
+                     const std::optional<std::string>& duration_s);
 
 const char* placement_name(tagcache::sim::tagged_placement placement);
 

@@ -23,8 +23,8 @@ using tagcache::page_key;
 struct sweep_options {
     std::string scenario_path; // empty: the built-in scenario
     std::string vary;
-    std::vector<double> values; // empty: the defaults of `vary`
-    std::optional<double> duration_s;
+    std::vector<std::string> values; // empty: the defaults of `vary`; strict reals
+    std::optional<std::string> duration_s;
     std::string plot;
 };
 
@@ -38,7 +38,7 @@ struct pool_config : tagcache::default_pool_config {
 struct file_traffic {
     std::vector<page_key> keys;
     std::vector<bool> is_store;
-    uint64_t inodes = 0;
+    uint32_t inodes = 0; // inode handles its pools need (sim::inode_capacity_for)
 };
 
 file_traffic record_file_traffic(const sim::mixed_workload_params& params) {
@@ -53,7 +53,7 @@ file_traffic record_file_traffic(const sim::mixed_workload_params& params) {
     workload.fill(sink);
     for (uint64_t i = 0; i < params.steps(); ++i)
         workload.step(sink);
-    traffic.inodes = params.file_set_pages / params.pages_per_file + 2;
+    traffic.inodes = sim::inode_capacity_for(params.files());
     return traffic;
 }
 
@@ -62,7 +62,7 @@ template <class Config>
 std::pair<uint64_t, uint64_t> replay_traffic(const file_traffic& traffic, uint32_t capacity) {
     tagcache::pool_geometry geometry;
     geometry.slots = capacity;
-    geometry.inodes = static_cast<uint32_t>(std::max<uint64_t>(64, traffic.inodes));
+    geometry.inodes = traffic.inodes;
     tagcache::owned_pool<Config> pool(geometry);
     const tagcache::pfn_range pages{0, capacity};
     const uint32_t donor =
@@ -89,11 +89,17 @@ void sweep_capacity(const scenario& what, std::vector<double> values, const std:
     if (values.empty())
         for (uint64_t mib = 16; mib <= 4 * std::max<uint64_t>(tag_mib, 16); mib *= 2)
             values.push_back(static_cast<double>(mib));
-    for (const double mib : values) // all checked before any output
+    for (const double mib : values) { // all checked before any output
         if (!(mib > 0) || mib * 1048576.0 / static_cast<double>(page_bytes) < 1 ||
             mib * 1048576.0 / static_cast<double>(page_bytes) > 4294967294.0)
             throw std::invalid_argument(fmt::format(
                 "--values: capacity {} MiB is not between one page and 2^32 - 2 pages", mib));
+        tagcache::pool_geometry geometry;
+        geometry.slots = static_cast<uint32_t>(mib * 1048576.0 / static_cast<double>(page_bytes));
+        geometry.inodes = sim::inode_capacity_for(what.workload.files());
+        sim::require_memory(fmt::format("--values: a cleancache of {} MiB", mib),
+                            tagcache::cleancache_pool<>::required_bytes(geometry));
+    }
     const file_traffic traffic = record_file_traffic(what.workload);
     fmt::print("capacity_mib,capacity_pages,policy,lookups,hits,hit_ratio\n");
     plot_series line{"cleancache hit ratio (" + what.policy + ")", {}, {}};
@@ -209,23 +215,26 @@ void sweep_tagged_fraction(const scenario& what, std::vector<double> values,
 void sweep(const sweep_options& options) {
     if (!options.plot.empty())
         require_gnuplot(); // before the run, not after it
+    if (options.vary != "capacity" && options.vary != "policy" &&
+        options.vary != "tagged-fraction")
+        throw std::invalid_argument("unknown --vary " + tagcache::sim::quoted(options.vary) +
+                                    " (choose capacity|policy|tagged-fraction)");
+    std::vector<double> values;
+    for (const std::string& text : options.values) {
+        const auto number = tagcache::sim::parse_real(text);
+        if (!number.ok())
+            throw std::invalid_argument("--values: " + number.why());
+        values.push_back(number.value());
+    }
     scenario what =
         options.scenario_path.empty() ? default_scenario() : read_scenario(options.scenario_path);
-    if (options.duration_s) {
-        if (!(*options.duration_s > 0 && *options.duration_s <= 1e6))
-            throw std::invalid_argument(
-                fmt::format("--duration must be between 0 and 1e6 s, not {}", *options.duration_s));
-        what.workload.duration_s = *options.duration_s;
-    }
+    apply_overrides(what, std::nullopt, options.duration_s);
     if (options.vary == "capacity")
-        sweep_capacity(what, options.values, options.plot);
+        sweep_capacity(what, values, options.plot);
     else if (options.vary == "policy")
-        sweep_policy(what, options.values, options.plot);
-    else if (options.vary == "tagged-fraction")
-        sweep_tagged_fraction(what, options.values, options.plot);
+        sweep_policy(what, values, options.plot);
     else
-        throw std::invalid_argument("unknown --vary '" + options.vary +
-                                    "' (choose capacity|policy|tagged-fraction)");
+        sweep_tagged_fraction(what, values, options.plot);
     if (!options.plot.empty())
         fmt::print(stderr, "tagsim: plotted {}\n", options.plot);
 }

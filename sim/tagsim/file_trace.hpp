@@ -8,21 +8,23 @@
 //   invalidate  the same, by name (the page cache dropped or invalidated the folio)
 //   truncate    the file is truncated or deleted: every cached page of the inode is invalidated
 //               (index and order are read but not used)
-// `#` starts a comment; blank lines are skipped; index must be a multiple of 2^order. Plain or
-// zstd-compressed, as the .lis reader (lis_trace.hpp). A replay (file_trace_replay) runs the
-// events through a pool as a demand-paging cache: a read restores its folio and, on a miss,
-// stores it. Hosted.
+// `#` starts a comment; blank lines are skipped; index must be a multiple of 2^order, and the
+// folio must end below 2^40 (the pool keys pages by 40 bits). Plain or zstd-compressed, streamed
+// as the .lis reader (trace_stream.hpp). A file_replayer runs the events through a pool as a
+// demand-paging cache: a read restores its folio and, on a miss, stores it. Hosted.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
-#include <vector>
+
+#include <tagcache/hosted/owned_pool.hpp>
 
 #include "lis_trace.hpp"
-#include <tagcache/hosted/owned_pool.hpp>
 #include "replay.hpp"
+#include "trace_stream.hpp"
 
 namespace tagcache::sim {
 
@@ -35,18 +37,18 @@ struct file_event {
     friend bool operator==(const file_event&, const file_event&) = default;
 };
 
-// Calls `on_event(file_event)` for every event of the trace at `path`, in order; orders above
-// `max_order` are refused (the pool's largest folio).
+// Calls `on_event(file_event)` for every event of the trace `reader` streams, in order; orders
+// above `max_order` are refused (the pool's largest folio).
 template <class OnEvent>
-void for_each_file_event(const std::string& path, unsigned max_order, OnEvent&& on_event) {
-    detail::for_each_trace_line(path, '#', [&](uint64_t line_number, std::string_view line) {
+void for_each_file_event(trace_line_reader& reader, unsigned max_order, OnEvent&& on_event) {
+    reader.for_each_line('#', [&](uint64_t line_number, std::string_view line) {
         const auto fail = [&](const std::string& why) {
-            detail::throw_line_error(path, line_number, line, why);
+            throw_line_error(reader.path(), line_number, line, why);
         };
         std::string_view rest = line;
         uint64_t fields[4];
         for (uint64_t& field : fields)
-            if (!detail::parse_number(rest, field))
+            if (!detail::parse_field(rest, field))
                 fail("expected fs inode index order op (four unsigned integers and an op)");
         const size_t start = rest.find_first_not_of(" \t");
         if (start == std::string_view::npos)
@@ -74,14 +76,11 @@ void for_each_file_event(const std::string& path, unsigned max_order, OnEvent&& 
         event.order = static_cast<unsigned>(fields[3]);
         if (event.op != file_op::truncate && (event.index & ((uint64_t{1} << event.order) - 1)))
             fail("index is not a multiple of 2^order");
+        if (event.op != file_op::truncate &&
+            event.index > max_page_index - ((uint64_t{1} << event.order) - 1))
+            fail("index beyond 2^40 - 1, the largest page index the pool keys");
         on_event(event);
     });
-}
-
-inline std::vector<file_event> read_file_events(const std::string& path, unsigned max_order) {
-    std::vector<file_event> events;
-    for_each_file_event(path, max_order, [&](const file_event& e) { events.push_back(e); });
-    return events;
 }
 
 struct file_replay_result {
@@ -93,57 +92,83 @@ struct file_replay_result {
     }
 };
 
-// Replays file events through a fresh pool of `capacity` page slots (one donor): a read
-// restores its folio (a hit when every page was filled) and stores it on a miss; write and
-// invalidate invalidate the folio; truncate the inode. Each trace fs becomes one pool fs.
+// Replays file events through a fresh pool of `capacity` page slots (one donor), one at a time
+// (a trace is streamed, never held): a read restores its folio (a hit when every page was
+// filled) and stores it on a miss; write and invalidate invalidate the folio; truncate the
+// inode. Each trace fs becomes one pool fs. A request the pool refuses is an error, never a
+// silent miss.
 template <class Config>
-file_replay_result replay_file_events(const std::vector<file_event>& events, uint32_t capacity) {
-    pool_geometry geometry;
-    geometry.slots = capacity;
-    owned_pool<Config> pool(geometry);
-    const pfn_range pages{0, capacity};
-    const uint32_t donor = pool->register_donor("cache", span<const pfn_range>(&pages, 1)).value();
-    pool->donate_range(donor, pages);
-    std::map<uint64_t, fs_id> filesystems;
-    file_replay_result result;
-    const auto start = std::chrono::steady_clock::now();
-    for (const file_event& e : events) {
-        auto fs = filesystems.find(e.fs);
-        if (fs == filesystems.end()) {
-            const auto added = pool->add_fs();
+class file_replayer {
+public:
+    explicit file_replayer(uint32_t capacity) : pool_(geometry_for(capacity)) {
+        const pfn_range pages{0, capacity};
+        const uint32_t donor =
+            pool_->register_donor("cache", span<const pfn_range>(&pages, 1)).value();
+        pool_->donate_range(donor, pages);
+    }
+
+    void apply(const file_event& e) {
+        const auto start = std::chrono::steady_clock::now();
+        auto fs = filesystems_.find(e.fs);
+        if (fs == filesystems_.end()) {
+            const auto added = pool_->add_fs();
             if (!added)
                 throw trace_error("more filesystems in the trace than the pool has ids (" +
-                                  std::to_string(geometry.filesystems) + ")");
-            fs = filesystems.emplace(e.fs, *added).first;
+                                  std::to_string(pool_->geometry().filesystems) + ")");
+            fs = filesystems_.emplace(e.fs, *added).first;
         }
         const page_key key{fs->second, e.inode, e.index};
         switch (e.op) {
         case file_op::read: {
-            ++result.reads;
-            result.pages_read += uint64_t{1} << e.order;
-            const auto filled = pool->restore(key, e.order, nullptr);
-            const unsigned count = filled ? filled->count() : 0;
-            result.pages_hit += count;
-            if (filled && filled->all(e.order))
-                ++result.hits;
-            else
-                (void)pool->store(key, e.order, nullptr);
+            ++result_.reads;
+            result_.pages_read += uint64_t{1} << e.order;
+            const auto filled = checked(pool_->restore(key, e.order, nullptr));
+            result_.pages_hit += filled.count();
+            if (filled.all(e.order))
+                ++result_.hits;
+            else if (const auto stored = pool_->store(key, e.order, nullptr);
+                     !stored && stored.error() != errc::no_space)
+                checked(stored);
             break;
         }
         case file_op::write:
         case file_op::invalidate:
-            ++result.invalidations;
-            (void)pool->invalidate(key, e.order);
+            ++result_.invalidations;
+            checked(pool_->invalidate(key, e.order));
             break;
         case file_op::truncate:
-            ++result.truncations;
-            (void)pool->invalidate_inode(fs->second, e.inode);
+            ++result_.truncations;
+            checked(pool_->invalidate_inode(fs->second, e.inode));
             break;
         }
+        result_.seconds +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
-    result.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return result;
-}
+
+    const file_replay_result& result() const noexcept { return result_; }
+
+private:
+    static pool_geometry geometry_for(uint32_t capacity) {
+        pool_geometry geometry;
+        geometry.slots = capacity;
+        return geometry;
+    }
+    template <class T>
+    static T checked(const tagcache::result<T>& r) {
+        if (!r)
+            throw trace_error(std::string("the pool refused a request: ") +
+                              error_message(r.error()));
+        return *r;
+    }
+    static void checked(const tagcache::result<void>& r) {
+        if (!r)
+            throw trace_error(std::string("the pool refused a request: ") +
+                              error_message(r.error()));
+    }
+
+    owned_pool<Config> pool_;
+    std::map<uint64_t, fs_id> filesystems_;
+    file_replay_result result_;
+};
 
 } // namespace tagcache::sim

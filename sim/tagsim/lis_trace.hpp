@@ -1,72 +1,42 @@
 // Reader for the block traces of the ARC paper (N. Megiddo, D. S. Modha, "ARC: A Self-Tuning,
-// Low Overhead Replacement Cache", USENIX FAST '03): one request a line, four unsigned
+// Low Overhead Replacement Cache", USENIX FAST '03): one request a line, four unsigned decimal
 // integers `starting_block number_of_blocks ignored request_number`; each of the
 // number_of_blocks consecutive 512-byte blocks counts as one page request, in order. Plain or
-// zstd-compressed (by content, not name). Hosted; the simulator target links libzstd.
+// zstd-compressed (by content, not name), streamed (trace_stream.hpp). Hosted.
 #pragma once
 
 #include <charconv>
 #include <cstdint>
-#include <cstdio>
-#include <fstream>
-#include <iterator>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <zstd.h>
+#include <tagcache/pool/key.hpp>
+
+#include "trace_stream.hpp"
 
 namespace tagcache::sim {
-
-// A trace that cannot be read: the message names the file, and for a malformed line its
-// number and text.
-class trace_error : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
 
 struct lis_record {
     uint64_t first_block = 0;
     uint64_t block_count = 0;
 };
 
+// Named limits on what a .lis line may ask for. The ARC paper's traces stay far below them
+// (P3's largest request is 128 blocks, its largest block number 10,498,754).
+struct lis_limits {
+    // Blocks one line may request: a 20-byte line must not expand to 10^12 requests.
+    static constexpr uint64_t max_blocks_per_line = uint64_t{1} << 16;
+    // Block numbers are page indexes of the pool, which keys pages by 40 bits.
+    static constexpr uint64_t max_block = max_page_index;
+    // read_lis_requests() holds every request in memory (8 bytes each): at most this many.
+    static constexpr uint64_t max_materialized_requests = uint64_t{1} << 27;
+};
+
 namespace detail {
-
-inline bool is_zstd(std::string_view bytes) {
-    return bytes.size() >= 4 && static_cast<unsigned char>(bytes[0]) == 0x28 &&
-           static_cast<unsigned char>(bytes[1]) == 0xB5 &&
-           static_cast<unsigned char>(bytes[2]) == 0x2F &&
-           static_cast<unsigned char>(bytes[3]) == 0xFD;
-}
-
-inline std::string decompress_zstd(const std::string& path, std::string_view compressed) {
-    std::string out;
-    ZSTD_DStream* stream = ZSTD_createDStream();
-    if (stream == nullptr)
-        throw trace_error(path + ": cannot create a zstd decompression stream");
-    ZSTD_inBuffer in{compressed.data(), compressed.size(), 0};
-    std::vector<char> chunk(ZSTD_DStreamOutSize());
-    size_t last = 1;
-    while (in.pos < in.size || last != 0) {
-        ZSTD_outBuffer buffer{chunk.data(), chunk.size(), 0};
-        last = ZSTD_decompressStream(stream, &buffer, &in);
-        if (ZSTD_isError(last)) {
-            const std::string why = ZSTD_getErrorName(last);
-            ZSTD_freeDStream(stream);
-            throw trace_error(path + ": corrupt zstd data: " + why);
-        }
-        out.append(chunk.data(), buffer.pos);
-        if (in.pos == in.size && buffer.pos == 0 && last != 0) {
-            ZSTD_freeDStream(stream);
-            throw trace_error(path + ": truncated zstd data");
-        }
-    }
-    ZSTD_freeDStream(stream);
-    return out;
-}
-
-inline bool parse_number(std::string_view& rest, uint64_t& value) {
+// The next unsigned decimal field of `rest` (leading blanks skipped); false if there is none or
+// it does not fit in 64 bits.
+inline bool parse_field(std::string_view& rest, uint64_t& value) {
     size_t skip = 0;
     while (skip < rest.size() && (rest[skip] == ' ' || rest[skip] == '\t'))
         ++skip;
@@ -77,78 +47,56 @@ inline bool parse_number(std::string_view& rest, uint64_t& value) {
     rest.remove_prefix(static_cast<size_t>(end - rest.data()));
     return rest.empty() || rest.front() == ' ' || rest.front() == '\t';
 }
-
-// Calls on_line(line_number, line) for every line of the text file at `path` (plain or zstd),
-// '\r' and any comment from `comment` on removed ('\0': none), blank lines skipped. Shared by
-// the .lis reader here and the native file-page trace reader (file_trace.hpp).
-template <class OnLine>
-void for_each_trace_line(const std::string& path, char comment, OnLine&& on_line) {
-    std::ifstream file(path, std::ios::binary);
-    if (!file)
-        throw trace_error(path + ": cannot open");
-    std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    if (file.bad())
-        throw trace_error(path + ": read error");
-    if (is_zstd(text))
-        text = decompress_zstd(path, text);
-
-    std::string_view all(text);
-    uint64_t line_number = 0;
-    while (!all.empty()) {
-        const size_t newline = all.find('\n');
-        std::string_view line = all.substr(0, newline);
-        all.remove_prefix(newline == std::string_view::npos ? all.size() : newline + 1);
-        ++line_number;
-        if (comment != '\0')
-            if (const size_t at = line.find(comment); at != std::string_view::npos)
-                line = line.substr(0, at);
-        if (!line.empty() && line.back() == '\r')
-            line.remove_suffix(1);
-        if (line.find_first_not_of(" \t") == std::string_view::npos)
-            continue; // blank lines carry nothing
-        on_line(line_number, line);
-    }
-}
-
-// The error for a malformed line: file:line, why, and the line's start.
-[[noreturn]] inline void throw_line_error(const std::string& path, uint64_t line_number,
-                                          std::string_view line, std::string_view why) {
-    throw trace_error(path + ":" + std::to_string(line_number) + ": " + std::string(why) + ": '" +
-                      std::string(line.substr(0, 120)) + "'");
-}
-
 } // namespace detail
 
-// Calls `on_record(lis_record)` for every line of the trace at `path`, in order.
+// Calls `on_record(lis_record)` for every line of the trace `reader` streams, in order.
 template <class OnRecord>
-void for_each_lis_record(const std::string& path, OnRecord&& on_record) {
-    detail::for_each_trace_line(path, '\0', [&](uint64_t line_number, std::string_view line) {
-        const auto fail = [&](const char* why) {
-            detail::throw_line_error(path, line_number, line, why);
+void for_each_lis_record(trace_line_reader& reader, OnRecord&& on_record) {
+    reader.for_each_line('\0', [&](uint64_t line_number, std::string_view line) {
+        const auto fail = [&](const std::string& why) {
+            throw_line_error(reader.path(), line_number, line, why);
         };
         std::string_view rest = line;
         uint64_t fields[4];
         for (uint64_t& field : fields)
-            if (!detail::parse_number(rest, field))
+            if (!detail::parse_field(rest, field))
                 fail("expected four unsigned integers (starting_block number_of_blocks ignored "
                      "request_number)");
         if (rest.find_first_not_of(" \t") != std::string_view::npos)
             fail("more than four fields");
         if (fields[1] == 0)
             fail("number_of_blocks is 0");
-        if (fields[0] + fields[1] < fields[0])
-            fail("starting_block + number_of_blocks overflows");
+        if (fields[1] > lis_limits::max_blocks_per_line)
+            fail("number_of_blocks " + std::to_string(fields[1]) + " is above the limit of " +
+                 std::to_string(lis_limits::max_blocks_per_line) + " blocks a line");
+        if (fields[0] > lis_limits::max_block - (fields[1] - 1))
+            fail("block numbers beyond 2^40 - 1, the largest page index the pool keys");
         on_record(lis_record{fields[0], fields[1]});
     });
 }
 
-// Every page request of a trace, expanded block by block.
-inline std::vector<uint64_t> read_lis_requests(const std::string& path) {
-    std::vector<uint64_t> requests;
-    for_each_lis_record(path, [&](const lis_record& record) {
+// Calls `on_request(block)` for every page request, streaming: memory does not grow with the
+// trace.
+template <class OnRequest>
+void for_each_lis_request(trace_line_reader& reader, OnRequest&& on_request) {
+    for_each_lis_record(reader, [&](const lis_record& record) {
         for (uint64_t block = record.first_block; block < record.first_block + record.block_count;
              ++block)
-            requests.push_back(block);
+            on_request(block);
+    });
+}
+
+// Every page request of a trace, in memory (benchmarks and tests replay it many times): at most
+// lis_limits::max_materialized_requests; larger traces are refused by name.
+inline std::vector<uint64_t> read_lis_requests(const std::string& path) {
+    trace_line_reader reader(path);
+    std::vector<uint64_t> requests;
+    for_each_lis_request(reader, [&](uint64_t block) {
+        if (requests.size() == lis_limits::max_materialized_requests)
+            throw trace_error(path + ": more than " +
+                              std::to_string(lis_limits::max_materialized_requests) +
+                              " requests to hold in memory (tagsim replay streams instead)");
+        requests.push_back(block);
     });
     return requests;
 }

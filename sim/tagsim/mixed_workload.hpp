@@ -56,6 +56,9 @@ struct mixed_workload_params {
 
     friend bool operator==(const mixed_workload_params&, const mixed_workload_params&) = default;
 
+    // Files the reads touch (page p is in file 1 + p / pages_per_file), rounded up.
+    uint64_t files() const noexcept { return file_set_pages / pages_per_file + 2; }
+
     double total_rate() const noexcept {
         return file_reads_per_s + tagged_ops_per_s + movable_ops_per_s;
     }
@@ -72,7 +75,8 @@ public:
         , rng_(params.seed)
         , cache_(params.page_cache_pages) {
         if (params.page_cache_pages == 0 || params.file_set_pages <= params.hot_set_pages ||
-            params.pages_per_file == 0 || params.total_rate() <= 0)
+            params.pages_per_file == 0 || params.total_rate() <= 0 ||
+            (params.hot_set_pages == 0 && params.hot_share > 0))
             throw std::invalid_argument("mixed_workload: inconsistent parameters");
     }
 

@@ -5,9 +5,12 @@
 #include <chrono>
 #include <cstdint>
 #include <span>
+#include <vector>
 
-#include <tagcache/pool/pool.hpp>
 #include <tagcache/hosted/owned_pool.hpp>
+#include <tagcache/pool/pool.hpp>
+
+#include "lis_trace.hpp"
 
 namespace tagcache::sim {
 
@@ -23,6 +26,11 @@ struct replay_config : default_pool_config {
 template <class Config>
 class demand_cache {
 public:
+    // Bytes of pool metadata a cache of `capacity` pages needs (before it is built).
+    static size_t required_bytes(uint32_t capacity) noexcept {
+        return cleancache_pool<Config>::required_bytes(geometry_for(capacity));
+    }
+
     explicit demand_cache(uint32_t capacity) : pool_(geometry_for(capacity)) {
         const pfn_range pages{0, capacity};
         donor_ = pool_->register_donor("cache", span<const pfn_range>(&pages, 1)).value();
@@ -30,20 +38,25 @@ public:
         fs_ = pool_->add_fs().value();
     }
 
-    // One request: true on a hit. A miss stores the page.
+    // One request: true on a hit. A miss stores the page. `block` is a page index below
+    // 2^40 (the trace readers refuse others): the pool then refuses nothing, and a refusal
+    // would be a broken invariant, never a silent miss.
     bool access(uint64_t block) noexcept {
         const page_key key{fs_, 0, block};
         const auto filled = pool_->restore(key, 0, nullptr);
-        if (filled && filled->all(0))
+        TAGCACHE_ASSERT(filled.has_value(), "the pool refused a replayed restore");
+        if (filled->all(0))
             return true;
-        (void)pool_->store(key, 0, nullptr);
+        const auto stored = pool_->store(key, 0, nullptr);
+        TAGCACHE_ASSERT(stored.has_value() || stored.error() == errc::no_space,
+                        "the pool refused a replayed store");
         return false;
     }
 
     cleancache_pool<Config>& pool() const noexcept { return *pool_; }
 
 private:
-    static pool_geometry geometry_for(uint32_t capacity) {
+    static pool_geometry geometry_for(uint32_t capacity) noexcept {
         pool_geometry g;
         g.slots = capacity;
         g.inodes = 64;
@@ -75,6 +88,47 @@ replay_result replay(std::span<const uint64_t> requests, uint32_t capacity) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result.requests = requests.size();
     return result;
+}
+
+// A .lis trace replayed as it is read, in bounded memory: requests go to the cache in batches,
+// so that reading (decompressing, parsing) and replaying are timed apart.
+struct stream_replay_result {
+    replay_result replay;            // requests, hits, seconds (the replay alone)
+    double decompress_seconds = 0;   // zstd
+    double parse_seconds = 0;        // splitting lines, reading numbers, expanding blocks
+    double total_seconds = 0;        // all of it, end to end
+};
+
+template <class Config>
+stream_replay_result replay_lis_trace(trace_line_reader& reader, uint32_t capacity) {
+    constexpr size_t batch_size = size_t{1} << 16;
+    demand_cache<Config> cache(capacity);
+    stream_replay_result out;
+    std::vector<uint64_t> batch;
+    batch.reserve(batch_size);
+    const auto flush = [&] {
+        const auto start = std::chrono::steady_clock::now();
+        uint64_t hits = 0;
+        for (const uint64_t block : batch)
+            hits += cache.access(block) ? 1u : 0u;
+        out.replay.seconds +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        out.replay.hits += hits;
+        out.replay.requests += batch.size();
+        batch.clear();
+    };
+    const auto start = std::chrono::steady_clock::now();
+    for_each_lis_request(reader, [&](uint64_t block) {
+        batch.push_back(block);
+        if (batch.size() == batch_size)
+            flush();
+    });
+    flush();
+    out.total_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    out.decompress_seconds = reader.decompress_seconds();
+    out.parse_seconds = out.total_seconds - out.replay.seconds - out.decompress_seconds;
+    return out;
 }
 
 } // namespace tagcache::sim

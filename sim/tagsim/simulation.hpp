@@ -13,6 +13,7 @@
 
 #include "cleancache_machine.hpp"
 #include "cma_machine.hpp"
+#include "limits.hpp"
 #include "mixed_workload.hpp"
 
 namespace tagcache::sim {
@@ -112,9 +113,7 @@ simulation_result simulate(const tag_map& map, const mixed_workload_params& para
     result.tag_pages = map.total_tag_pages();
 
     // Room in the pool's inode table for every file of the file set.
-    const uint64_t files = params.file_set_pages / params.pages_per_file + 2;
-    cleancache_machine<PoolConfig> cleancache(
-        map, static_cast<uint32_t>(std::max<uint64_t>(64, std::min<uint64_t>(files, 1u << 24))));
+    cleancache_machine<PoolConfig> cleancache(map, inode_capacity_for(params.files()));
     cma_machine cma(map, options.cma);
     cleancache.place_with(page_placer(options.placement, params.seed));
     cma.place_with(page_placer(options.placement, params.seed));

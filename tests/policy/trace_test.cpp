@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "catch.hpp"
@@ -84,7 +85,7 @@ TEST_CASE("the trace reader expands requests block by block", "[policy][trace][r
 TEST_CASE("the trace reader names the line and text of a malformed request",
           "[policy][trace][reader]") {
     struct bad_case {
-        const char* text;
+        std::string text;
         const char* expected;
     };
     const bad_case cases[] = {
@@ -92,7 +93,11 @@ TEST_CASE("the trace reader names the line and text of a malformed request",
         {"1 1 0 0\n1 1 0\n", ":2: expected four unsigned integers"},
         {"1 1 0 0 9\n", ":1: more than four fields: '1 1 0 0 9'"},
         {"5 0 0 0\n", ":1: number_of_blocks is 0: '5 0 0 0'"},
-        {"18446744073709551615 2 0 0\n", ":1: starting_block + number_of_blocks overflows"},
+        {"18446744073709551615 2 0 0\n", ":1: block numbers beyond 2^40 - 1"},
+        {"1099511627775 2 0 0\n", ":1: block numbers beyond 2^40 - 1"},
+        {"0 65537 0 0\n", ":1: number_of_blocks 65537 is above the limit of 65536 blocks a line"},
+        {std::string(5000, '1'), ":1: line longer than 4096 bytes"},
+        {std::string("0 1 0 0\n0 1 0 0\n\0\0", 18), ":3: expected four unsigned integers"},
         {"-1 2 0 0\n", ":1: expected four unsigned integers"},
         {"1,2 3 4 5\n", ":1: expected four unsigned integers"},
     };
@@ -104,4 +109,40 @@ TEST_CASE("the trace reader names the line and text of a malformed request",
     }
     REQUIRE(trace_error_of(data_dir + "/no-such-trace.lis").find("cannot open") !=
             std::string::npos);
+}
+
+TEST_CASE("a trace larger than a read chunk streams, lines split across chunks",
+          "[policy][trace][reader]") {
+    // ~2.6 MB of text: lines straddle the reader's 1 MiB chunks, compressed or not.
+    std::string plain;
+    for (uint64_t i = 0; i < 200'000; ++i)
+        plain += std::to_string(i * 3) + " 1 0 " + std::to_string(i) + "\n";
+    REQUIRE(plain.size() > 2 * sim::trace_line_reader::chunk_bytes);
+    std::string compressed(ZSTD_compressBound(plain.size()), '\0');
+    compressed.resize(
+        ZSTD_compress(compressed.data(), compressed.size(), plain.data(), plain.size(), 3));
+    for (const auto& [name, bytes] : {std::pair{"big.lis", plain}, {"big.lis.zst", compressed}}) {
+        CAPTURE(name);
+        sim::trace_line_reader reader(write_file(name, bytes));
+        uint64_t count = 0;
+        bool in_order = true;
+        sim::for_each_lis_request(reader, [&](uint64_t block) {
+            in_order = in_order && block == count * 3;
+            ++count;
+        });
+        REQUIRE(count == 200'000);
+        REQUIRE(in_order);
+    }
+}
+
+TEST_CASE("a streamed replay equals the in-memory one", "[policy][trace]") {
+    sim::trace_line_reader reader(data_dir + "/OLTP.lis.zst");
+    const auto streamed =
+        sim::replay_lis_trace<sim::replay_config<lru_eviction>>(reader, 5000);
+    const auto in_memory = sim::replay<sim::replay_config<lru_eviction>>(
+        sim::read_lis_requests(data_dir + "/OLTP.lis.zst"), 5000);
+    REQUIRE(streamed.replay.requests == in_memory.requests);
+    REQUIRE(streamed.replay.hits == in_memory.hits);
+    REQUIRE(streamed.decompress_seconds > 0);
+    REQUIRE(streamed.total_seconds >= streamed.replay.seconds + streamed.decompress_seconds);
 }
