@@ -69,7 +69,8 @@ if(TAGCACHE_BUILD_BENCHMARKS)
                      "TAGCACHE_BUILD_BENCHMARKS is ON")
 endif()
 
-if(TAGCACHE_BUILD_TESTS OR TAGCACHE_BUILD_EXAMPLES OR TAGCACHE_BUILD_BENCHMARKS)
+if(TAGCACHE_BUILD_TESTS OR TAGCACHE_BUILD_EXAMPLES OR TAGCACHE_BUILD_BENCHMARKS OR
+   TAGCACHE_BUILD_FUZZERS)
     if(TAGCACHE_FETCH_DEPENDENCIES)
         FetchContent_MakeAvailable(fmt)
     else()
@@ -96,7 +97,7 @@ if(TAGCACHE_BUILD_EXAMPLES)
     tagcache_require(CLI11 CLI11::CLI11 libcli11-dev "the example programs parse options with it")
 endif()
 
-if(TAGCACHE_BUILD_EXAMPLES OR TAGCACHE_BUILD_BENCHMARKS)
+if(TAGCACHE_BUILD_EXAMPLES OR TAGCACHE_BUILD_BENCHMARKS OR TAGCACHE_BUILD_FUZZERS)
     find_package(nlohmann_json 3 QUIET)
     tagcache_require(nlohmann_json nlohmann_json::nlohmann_json nlohmann-json3-dev
                      "tagsim writes JSON with it, the benchmark ratio table reads it")

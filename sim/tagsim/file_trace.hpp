@@ -146,6 +146,7 @@ public:
     }
 
     const file_replay_result& result() const noexcept { return result_; }
+    const cleancache_pool<Config>& pool() const noexcept { return *pool_; }
 
 private:
     static pool_geometry geometry_for(uint32_t capacity) {

@@ -18,7 +18,6 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace tagcache::sim {
 
@@ -41,6 +40,13 @@ public:
         file_.reset(std::fopen(path_.c_str(), "rb"));
         if (!file_)
             throw trace_error(path_ + ": cannot open (" + std::strerror(errno) + ")");
+    }
+
+    // Reads an already open stream (a pipe, fmemopen() for a fuzzer), named `name` in
+    // messages; takes ownership of `file`.
+    trace_line_reader(std::string name, std::FILE* file) : path_(std::move(name)), file_(file) {
+        if (!file_)
+            throw trace_error(path_ + ": cannot open");
     }
 
     const std::string& path() const noexcept { return path_; }
@@ -106,28 +112,30 @@ private:
     // Calls on_text(text) for each chunk of the file's text, decompressed if it is zstd.
     template <class OnText>
     void for_each_chunk(OnText&& on_text) {
-        std::vector<char> input(chunk_bytes);
-        size_t have = read(input.data(), input.size());
+        // Uninitialised buffers: zeroing 2 MiB for every trace would cost more than a short
+        // trace's whole read.
+        const std::unique_ptr<char[]> input(new char[chunk_bytes]);
+        size_t have = read(input.get(), chunk_bytes);
         const bool zstd = have >= 4 && static_cast<unsigned char>(input[0]) == 0x28 &&
                           static_cast<unsigned char>(input[1]) == 0xB5 &&
                           static_cast<unsigned char>(input[2]) == 0x2F &&
                           static_cast<unsigned char>(input[3]) == 0xFD;
         if (!zstd) {
             while (have != 0) {
-                on_text(std::string_view(input.data(), have));
-                have = read(input.data(), input.size());
+                on_text(std::string_view(input.get(), have));
+                have = read(input.get(), chunk_bytes);
             }
             return;
         }
         const std::unique_ptr<ZSTD_DStream, stream_freer> stream(ZSTD_createDStream());
         if (!stream)
             throw trace_error(path_ + ": cannot create a zstd decompression stream");
-        std::vector<char> output(chunk_bytes);
+        const std::unique_ptr<char[]> output(new char[chunk_bytes]);
         size_t pending = 1; // ZSTD_decompressStream's hint: 0 once a frame is complete
         while (have != 0) {
-            ZSTD_inBuffer in{input.data(), have, 0};
+            ZSTD_inBuffer in{input.get(), have, 0};
             while (in.pos < in.size) {
-                ZSTD_outBuffer out{output.data(), output.size(), 0};
+                ZSTD_outBuffer out{output.get(), chunk_bytes, 0};
                 const auto start = std::chrono::steady_clock::now();
                 pending = ZSTD_decompressStream(stream.get(), &out, &in);
                 decompress_seconds_ += std::chrono::duration<double>(
@@ -137,22 +145,22 @@ private:
                     throw trace_error(path_ + ": corrupt zstd data (" +
                                       ZSTD_getErrorName(pending) + ")");
                 if (out.pos != 0)
-                    on_text(std::string_view(output.data(), out.pos));
+                    on_text(std::string_view(output.get(), out.pos));
             }
-            have = read(input.data(), input.size());
+            have = read(input.get(), chunk_bytes);
         }
         // Input is used up. A frame still open may hold output the last call had no room for:
         // flush it; if no more comes out, the file ended inside a frame.
         while (pending != 0) {
             ZSTD_inBuffer in{nullptr, 0, 0};
-            ZSTD_outBuffer out{output.data(), output.size(), 0};
+            ZSTD_outBuffer out{output.get(), chunk_bytes, 0};
             pending = ZSTD_decompressStream(stream.get(), &out, &in);
             if (ZSTD_isError(pending))
                 throw trace_error(path_ + ": corrupt zstd data (" + ZSTD_getErrorName(pending) +
                                   ")");
             if (out.pos == 0)
                 break;
-            on_text(std::string_view(output.data(), out.pos));
+            on_text(std::string_view(output.get(), out.pos));
         }
         if (pending != 0)
             throw trace_error(path_ + ": truncated zstd data");

@@ -6,13 +6,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
-#include <set>
 #include <string>
-#include <vector>
 
 #include "catch.hpp"
-#include "pool_fixtures.hpp"
-#include "reference_model.hpp"
+#include "differential_engine.hpp"
 
 using namespace tagcache;
 using namespace tagcache::test;
@@ -25,250 +22,11 @@ uint64_t operations_per_seed() {
     return 120'000;
 }
 
-template <class Config>
-class differential_run {
-public:
-    static constexpr bool with_data = Config::page_memory::holds_data;
-    static constexpr bool exclusive = Config::on_restore == restore_mode::exclusive;
-    static constexpr uint32_t donor_count = 3;
-    static constexpr uint32_t pages_per_donor = 192;
-
-    explicit differential_run(uint64_t seed)
-        : random_(seed)
-        , pool_(donor_count, pages_per_donor, 4, 24, false) {
-        for (uint32_t d = 0; d < donor_count; ++d) {
-            donated_.emplace_back();
-            // Start with about two thirds of each donor's pages donated.
-            for (uint32_t i = 0; i < pages_per_donor; ++i)
-                if (random_() % 3 != 0)
-                    donate_one(d, pool_.ranges[d].first + i);
-        }
-        for (int i = 0; i < 3; ++i)
-            filesystems_.push_back(pool_->add_fs().value());
-        buffer_.resize(16 * test_page_bytes);
-    }
-
-    void run(uint64_t operations) {
-        for (operation_ = 0; operation_ < operations; ++operation_) {
-            const unsigned dice = static_cast<unsigned>(random_() % 1000);
-            if (dice < 300)
-                store();
-            else if (dice < 650)
-                restore();
-            else if (dice < 730)
-                invalidate();
-            else if (dice < 750)
-                invalidate_inode();
-            else if (dice < 753)
-                invalidate_fs();
-            else if (dice < 755)
-                replace_fs();
-            else if (dice < 855)
-                take_back();
-            else if (dice < 955)
-                donate();
-            else if (dice < 965)
-                restore_run();
-            else
-                restore(); // more reads than writes, as a page cache
-            if (operation_ % 4096 == 0)
-                check();
-        }
-        check();
-    }
-
-    uint64_t allowed_misses() const { return allowed_misses_; }
-    uint64_t hits() const { return hits_; }
-
-private:
-    unsigned random_order() {
-        const unsigned dice = static_cast<unsigned>(random_() % 100);
-        return dice < 50 ? 0 : dice < 65 ? 1 : dice < 80 ? 2 : dice < 90 ? 3 : 4;
-    }
-    page_key random_key(unsigned order) {
-        const fs_id fs = filesystems_[random_() % filesystems_.size()];
-        const uint64_t inode = random_() % 8;
-        const uint64_t index = (random_() % 64) & ~((uint64_t{1} << order) - 1);
-        return {fs, inode, index};
-    }
-    uint64_t donated_total() const {
-        uint64_t total = 0;
-        for (const auto& set : donated_)
-            total += set.size();
-        return total;
-    }
-
-    void store() {
-        const unsigned order = random_order();
-        const page_key key = random_key(order);
-        const bool workingset = random_() % 5 != 0;
-        const uint32_t pages = 1u << order;
-        const uint64_t version = ++version_;
-        if constexpr (with_data)
-            for (uint32_t i = 0; i < pages; ++i)
-                stamp_page(buffer_.data() + i * test_page_bytes, page(key, i), version);
-        const auto stored = pool_->store(key, order, buffer_.data(), workingset);
-        const bool admitted = typename Config::admission{}.admit(workingset);
-        errc expected = errc::ok;
-        if (!admitted)
-            expected = errc::not_admitted;
-        else if (donated_total() < pages)
-            expected = errc::no_space;
-        INFO("store " << describe(key, order) << " workingset " << workingset);
-        REQUIRE((stored ? errc::ok : stored.error()) == expected);
-        for (uint32_t i = 0; i < pages; ++i) {
-            if (stored)
-                reference_.store(page(key, i), version);
-            else
-                reference_.erase(page(key, i));
-        }
-        if (stored && random_() % 4 == 0) {
-            // Nothing ran since the store, so the whole folio must come back.
-            const auto filled = pool_->restore(key, order, buffer_.data());
-            REQUIRE(filled->all(order));
-            for (uint32_t i = 0; i < pages; ++i)
-                check_page(page(key, i), true, buffer_.data() + i * test_page_bytes);
-        }
-    }
-
-    void restore() {
-        const unsigned order = random_order();
-        const page_key key = random_key(order);
-        const auto filled = pool_->restore(key, order, buffer_.data());
-        REQUIRE(filled.has_value());
-        for (uint32_t i = 0; i < (1u << order); ++i)
-            check_page(page(key, i), filled->test(i), buffer_.data() + i * test_page_bytes);
-    }
-
-    void restore_run() {
-        const page_key key = random_key(0);
-        const uint64_t count = 1 + random_() % 8;
-        std::vector<unsigned char> pages(count * test_page_bytes);
-        const auto restored =
-            pool_->restore_run(key.fs, key.inode, key.index, count, [&](uint64_t index) noexcept {
-                return static_cast<void*>(pages.data() + (index - key.index) * test_page_bytes);
-            });
-        REQUIRE(restored.has_value());
-        REQUIRE(*restored <= count);
-        for (uint64_t i = 0; i < *restored; ++i)
-            check_page(page(key, static_cast<uint32_t>(i)), true,
-                       pages.data() + i * test_page_bytes);
-        if (*restored < count)
-            check_page(page(key, static_cast<uint32_t>(*restored)), false, nullptr);
-    }
-
-    void check_page(const page_key& key, bool filled, const unsigned char* data) {
-        if (!filled) {
-            if (reference_.note_miss(key))
-                ++allowed_misses_;
-            return;
-        }
-        ++hits_;
-        const auto* expected = reference_.restorable(key);
-        INFO("restore hit on " << describe(key, 0) << " at operation " << operation_);
-        REQUIRE(expected != nullptr); // a hit the reference says must miss
-        if constexpr (with_data)
-            REQUIRE(page_matches(data, key, expected->version));
-        if constexpr (exclusive)
-            reference_.erase(key); // the page left the pool
-    }
-
-    void invalidate() {
-        const unsigned order = random_order();
-        const page_key key = random_key(order);
-        REQUIRE(pool_->invalidate(key, order).has_value());
-        for (uint32_t i = 0; i < (1u << order); ++i)
-            reference_.erase(page(key, i));
-    }
-    void invalidate_inode() {
-        const page_key key = random_key(0);
-        REQUIRE(pool_->invalidate_inode(key.fs, key.inode).has_value());
-        reference_.erase_inode(key.fs, key.inode);
-    }
-    void invalidate_fs() {
-        const fs_id fs = filesystems_[random_() % filesystems_.size()];
-        REQUIRE(pool_->invalidate_fs(fs).has_value());
-        reference_.erase_fs(fs);
-    }
-    void replace_fs() {
-        const size_t which = random_() % filesystems_.size();
-        REQUIRE(pool_->remove_fs(filesystems_[which]).has_value());
-        reference_.erase_fs(filesystems_[which]);
-        REQUIRE(pool_->invalidate_fs(filesystems_[which]).error() == errc::unknown_filesystem);
-        filesystems_[which] = pool_->add_fs().value();
-        reference_.erase_fs(filesystems_[which]); // a reused id starts empty
-    }
-
-    void take_back() {
-        const uint32_t d = static_cast<uint32_t>(random_() % donor_count);
-        if (random_() % 16 == 0) { // another donor's page: refused, nothing changes
-            const uint32_t other = (d + 1) % donor_count;
-            const pfn_t pfn = pool_.ranges[other].first + random_() % pages_per_donor;
-            REQUIRE(pool_->take_back(d, pfn).error() == errc::not_donor_page);
-            return;
-        }
-        const pfn_t pfn = pool_.ranges[d].first + random_() % pages_per_donor;
-        const auto taken = pool_->take_back(d, pfn);
-        if (donated_[d].erase(pfn) != 0)
-            REQUIRE(taken.has_value());
-        else
-            REQUIRE(taken.error() == errc::not_donated);
-    }
-
-    void donate() {
-        const uint32_t d = static_cast<uint32_t>(random_() % donor_count);
-        if (random_() % 4 == 0) { // a range with some pages already donated
-            const uint64_t count = 1 + random_() % 12;
-            const pfn_t first = pool_.ranges[d].first + random_() % (pages_per_donor - count + 1);
-            std::vector<pfn_t> refused;
-            std::vector<pfn_t> expected_refused;
-            for (pfn_t pfn = first; pfn < first + count; ++pfn)
-                if (!donated_[d].insert(pfn).second)
-                    expected_refused.push_back(pfn);
-            const uint64_t accepted =
-                pool_->donate_range(d, {first, count}, [&](pfn_t pfn, errc e) noexcept {
-                    refused.push_back(e == errc::already_donated ? pfn : ~pfn_t{0});
-                });
-            REQUIRE(refused == expected_refused);
-            REQUIRE(accepted == count - expected_refused.size());
-            return;
-        }
-        donate_one(d, pool_.ranges[d].first + random_() % pages_per_donor);
-    }
-    void donate_one(uint32_t d, pfn_t pfn) {
-        const auto donated = pool_->donate(d, pfn);
-        if (donated_[d].insert(pfn).second)
-            REQUIRE(donated.has_value());
-        else
-            REQUIRE(donated.error() == errc::already_donated);
-    }
-
-    void check() {
-        const char* broken = pool_->check_invariants();
-        INFO("after operation " << operation_ << ": " << (broken ? broken : "ok"));
-        REQUIRE(broken == nullptr);
-        for (uint32_t d = 0; d < donor_count; ++d)
-            REQUIRE(pool_->donor_info(d)->size == donated_[d].size());
-    }
-
-    static page_key page(const page_key& key, uint32_t i) {
-        return {key.fs, key.inode, key.index + i};
-    }
-    static std::string describe(const page_key& key, unsigned order) {
-        return "fs " + std::to_string(key.fs) + " inode " + std::to_string(key.inode) + " index " +
-               std::to_string(key.index) + " order " + std::to_string(order);
-    }
-
-    std::mt19937_64 random_;
-    pool_with_donors<Config> pool_;
-    reference_cleancache reference_;
-    std::vector<std::set<pfn_t>> donated_;
-    std::vector<fs_id> filesystems_;
-    std::vector<unsigned char> buffer_;
-    uint64_t version_ = 0;
-    uint64_t operation_ = 0;
-    uint64_t allowed_misses_ = 0;
-    uint64_t hits_ = 0;
+// Decisions from a seeded generator; a broken expectation is a Catch2 failure.
+struct seeded_driver {
+    std::mt19937_64 random;
+    uint64_t draw() { return random(); }
+    void fail(const std::string& what) { FAIL(what); }
 };
 
 } // namespace
@@ -278,7 +36,8 @@ TEMPLATE_TEST_CASE("the pool never diverges from the reference cleancache", "[po
                    drop_exclusive_config, metadata_only_config) {
     const uint64_t seed = GENERATE(0x7A6C1ull, 0xC0FFEEull);
     CAPTURE(seed);
-    differential_run<TestType> run(seed);
+    seeded_driver driver{std::mt19937_64(seed)};
+    differential_run<TestType, seeded_driver> run(driver);
     run.run(operations_per_seed());
     std::printf("differential: seed %#llx: %llu operations, %llu hits, %llu allowed misses\n",
                 static_cast<unsigned long long>(seed),
