@@ -296,10 +296,22 @@ public:
                      const nlohmann::detail::exception& e) {
         if (e.id == 406) // number overflow
             fail(path(), tagcache::sim::quoted(token) + " is out of the range of a double");
-        // nlohmann's own words, without its "[json.exception.parse_error.101] " prefix.
+        // nlohmann's own words, without its "[json.exception.parse_error.101] " prefix and
+        // without the token it quotes ("; last read: '...'"), which can be the whole file.
         std::string what = e.what();
         if (const size_t close = what.find("] "); close != std::string::npos)
             what.erase(0, close + 2);
+        if (const size_t quoted = what.find("; last read: "); quoted != std::string::npos) {
+            const size_t expected = what.rfind("; expected ");
+            what = what.substr(0, quoted) +
+                   (expected != std::string::npos && expected > quoted ? what.substr(expected)
+                                                                        : "");
+        }
+        for (char& c : what) // a message is one printable line
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+                c = '?';
+        if (what.size() > 200)
+            what = what.substr(0, 200) + "...";
         throw scenario_error(fmt::format("not valid JSON at byte {}: {}", position, what));
     }
 
