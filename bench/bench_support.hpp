@@ -27,6 +27,10 @@ struct data_config : default_pool_config {
     using lock = ticket_spinlock;
     using page_memory = arena_page_memory;
 };
+// The same with stores written around the cache (non-temporal stores on x86-64).
+struct streaming_config : data_config {
+    using page_memory = streaming_arena_page_memory;
+};
 struct metadata_config : default_pool_config {
     using lock = ticket_spinlock;
 };

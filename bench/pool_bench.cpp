@@ -143,9 +143,10 @@ void take_back_folio_page(benchmark::State& state) {
 // 256 MiB, in a seeded random order; every store evicts the least recently used page.
 constexpr uint32_t hot_slots = 64, cold_slots = 64 * 1024;
 
+template <class Config>
 void store_page(benchmark::State& state, bool cold) {
     const uint32_t slots = cold ? cold_slots : hot_slots;
-    donor_pool<data_config> p(slots);
+    donor_pool<Config> p(slots);
     p.donate_all();
     const page_buffer hot_source(1);
     const page_buffer& sources = cold ? cold_pages() : hot_source;
@@ -159,6 +160,14 @@ void store_page(benchmark::State& state, bool cold) {
             (void)p.pool->store({p.fs, 1, next_index++}, 0, from);
         });
     state.SetBytesProcessed(state.iterations() * int64_t{take_batch} * int64_t{page_4k});
+}
+
+// Stores copying through the cache (arena_page_memory) and around it (non-temporal stores).
+void store_cached_copy(benchmark::State& state, bool cold) {
+    store_page<data_config>(state, cold);
+}
+void store_streaming_copy(benchmark::State& state, bool cold) {
+    store_page<streaming_config>(state, cold);
 }
 
 void restore_page(benchmark::State& state, bool cold) {
@@ -227,8 +236,14 @@ BENCHMARK(take_back_folio_page<data_config>)->Name("take_back/folio_page/drop")-
 BENCHMARK(take_back_folio_page<split_data_config>)
     ->Name("take_back/folio_page/split")
     ->UseManualTime();
-BENCHMARK_CAPTURE(store_page, hot, false)->Name("store/hot")->UseManualTime();
-BENCHMARK_CAPTURE(store_page, cold, true)->Name("store/cold")->UseManualTime();
+BENCHMARK_CAPTURE(store_cached_copy, hot, false)->Name("store/hot")->UseManualTime();
+BENCHMARK_CAPTURE(store_cached_copy, cold, true)->Name("store/cold")->UseManualTime();
+BENCHMARK_CAPTURE(store_streaming_copy, hot, false)
+    ->Name("store/streaming/hot")
+    ->UseManualTime();
+BENCHMARK_CAPTURE(store_streaming_copy, cold, true)
+    ->Name("store/streaming/cold")
+    ->UseManualTime();
 BENCHMARK_CAPTURE(restore_page, hot, false)->Name("restore/hot")->UseManualTime();
 BENCHMARK_CAPTURE(restore_page, cold, true)->Name("restore/cold")->UseManualTime();
 BENCHMARK_CAPTURE(memcpy_page, hot, false)->Name("memcpy/hot")->UseManualTime();

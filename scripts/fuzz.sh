@@ -36,7 +36,7 @@ for target in "${targets[@]}"; do
     fi
     executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
-    coverage=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)
+    coverage=$(grep -aoE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)
     printf '%-12s %12s %10s %8s %8s %s\n' "$target" "$executions" "$rate" \
         "$(awk '{print $2}' <<<"$coverage")" "$(awk '{print $4}' <<<"$coverage")" \
         "$(($(ls "$corpus" | wc -l) - before))"

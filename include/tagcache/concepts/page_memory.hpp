@@ -1,6 +1,7 @@
 // Concept `page_memory_policy`: where the bytes of a pool page live. Freestanding.
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../base/meta.hpp"
@@ -16,6 +17,17 @@ concept page_memory_policy = requires(M& memory, uint32_t slot, pfn_t pfn) {
     { M::holds_data } -> convertible_to<bool>;
     { memory.address(slot, pfn) }
     noexcept->convertible_to<void*>;
+};
+
+// Optional: a page memory that copies into pool pages itself (`copy_into_page(page, source,
+// bytes)`), e.g. with non-temporal stores, because a stored page is not read again soon. The
+// pool uses it for stores when present, memcpy otherwise. It must leave the bytes visible to
+// other CPUs before it returns (a store fence after non-temporal stores).
+template <class M>
+concept page_memory_copies_into_pages = requires(M& memory, void* page, const void* source,
+                                                 size_t bytes) {
+    { memory.copy_into_page(page, source, bytes) }
+    noexcept;
 };
 
 } // namespace tagcache

@@ -9,3 +9,4 @@
 #include "owned_pool.hpp"
 #include "physical_memory.hpp"
 #include "spin_then_park_lock.hpp"
+#include "streaming_page_memory.hpp"

@@ -16,6 +16,9 @@ class clock_eviction {
 public:
     static constexpr const char* name = "clock";
     static constexpr size_t bytes_per_slot = sizeof(list_links) + 1;
+    // A folio that left may stay listed until eviction reaches it or its slot is reused: the
+    // order of the others does not depend on it (folio_rings defers removal off take-back).
+    static constexpr bool supports_lazy_removal = true;
     static constexpr size_t storage_bytes(uint32_t slots) noexcept {
         return slots * bytes_per_slot;
     }

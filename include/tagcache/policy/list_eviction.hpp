@@ -16,6 +16,9 @@ class list_eviction {
 public:
     static constexpr const char* name = MoveToFrontOnHit ? "lru" : "fifo";
     static constexpr size_t bytes_per_slot = sizeof(list_links);
+    // A folio that left may stay listed until eviction reaches it or its slot is reused: the
+    // order of the others does not depend on it (folio_rings defers removal off take-back).
+    static constexpr bool supports_lazy_removal = true;
     static constexpr size_t storage_bytes(uint32_t slots) noexcept {
         return slots * bytes_per_slot;
     }
@@ -36,6 +39,14 @@ public:
     void on_remove(uint32_t folio) noexcept { list_.remove(links_, folio); }
     void on_move(uint32_t from, uint32_t to) noexcept { list_.replace(links_, from, to); }
     uint32_t select_victim(uint32_t&) noexcept { return list_.empty() ? no_slot : list_.back(); }
+    // The next victim, without choosing it, and its links brought toward the cache: the pool
+    // prefetches a store's victim at the end of the store before it.
+    uint32_t peek_victim() const noexcept {
+        if (list_.empty())
+            return no_slot;
+        __builtin_prefetch(&links_[list_.back()]);
+        return list_.back();
+    }
     void on_evict(uint32_t folio, uint64_t) noexcept { list_.remove(links_, folio); }
     bool eviction_incomplete() const noexcept { return false; }
 

@@ -300,18 +300,25 @@ private:
         return inodes_.live(handle, generation_of());
     }
     // The live handle of (fs, inode), or no_inode. The last one found is remembered:
-    // consecutive operations on one file (the common case) then skip the hash. The memo is
-    // checked against the entry itself, so a handle freed or reused since is never returned.
+    // consecutive operations on one file (the common case) then skip the hash and the entry.
+    // The memo holds while no handle died or was freed and no filesystem was invalidated.
     uint32_t live_handle(fs_id fs, uint64_t inode) noexcept {
-        if (last_handle_ != no_inode) {
-            const inode_table::entry& e = inodes_[last_handle_];
-            if (e.fs == fs && e.inode() == inode && handle_live(last_handle_))
-                return last_handle_;
-        }
+        if (memo_.handle != no_inode && memo_.epoch == handle_epoch() && memo_.inode == inode &&
+            memo_.fs == fs)
+            return memo_.handle;
         const uint32_t handle = inodes_.find(static_cast<uint16_t>(fs), inode, generation_of());
         if (handle != no_inode)
-            last_handle_ = handle;
+            remember_handle(fs, inode, handle);
         return handle;
+    }
+    void remember_handle(fs_id fs, uint64_t inode, uint32_t handle) noexcept {
+        memo_ = handle_memo{inode, fs, handle, handle_epoch()};
+    }
+    uint32_t handle_epoch() const noexcept { return inodes_.changes() + fs_invalidations_; }
+
+    void count_restored(uint32_t restored, uint32_t pages) noexcept {
+        stats_.record(pool_event::restored, restored);
+        stats_.record(pool_event::missed, pages - restored);
     }
 
     // Accounting: a page of (handle, fs) held by donor `d` became restorable ...
@@ -353,14 +360,17 @@ private:
         placement_.release(view, d, slot);
     }
 
-    // A cached page leaves the pool (invalidated, or replaced by a store).
-    void drop_page(uint32_t slot) noexcept {
+    // A cached page leaves the pool (invalidated, or replaced by a store); `bucket`, its index
+    // chain when the caller has it.
+    void drop_page(uint32_t slot) noexcept { drop_page(slot, index_.bucket_of(slot)); }
+    void drop_page(uint32_t slot, uint32_t& bucket) noexcept {
         const uint32_t d = donors_.donor_of(slot);
         folios_.remove_page(slot);
-        index_.unlink(slot);
+        index_.unlink(slot, bucket);
         uncount_cached(slot, d);
         release_slot(slot, d);
     }
+
 
     // Eviction and lazy reclaim of invalidated pages, for stores (frontend.hpp).
     bool evict_one() noexcept;
@@ -376,11 +386,13 @@ private:
                          uint32_t* out) noexcept;
     void claim(uint32_t slot, uint32_t d, uint32_t handle, uint64_t index, unsigned order) noexcept;
     void release_pending(uint32_t slot) noexcept;
-    void replace_range_locked(const page_key& key, unsigned order) noexcept;
+    void replace_range_locked(uint32_t handle, uint64_t index, uint32_t pages,
+                              uint32_t** buckets) noexcept;
     uint32_t invalidate_range_locked(const page_key& key, unsigned order) noexcept;
     void invalidate_fs_locked(fs_id fs, bool remove) noexcept;
-    void publish(const page_key& key, const uint32_t* slots, uint32_t pages,
-                 uint32_t handle) noexcept;
+    void publish(const page_key& key, const uint32_t* slots, uint32_t pages, uint32_t handle,
+                 uint32_t* const* buckets, bool lock_was_released) noexcept;
+    template <bool Copying>
     void begin_restore(const page_key& key, uint32_t pages, uint32_t* found) noexcept;
     bitmap finish_restore(uint32_t pages, const uint32_t* found) noexcept;
     errc donate_locked(uint32_t donor, pfn_t pfn) noexcept;
@@ -410,7 +422,14 @@ private:
     uint64_t cached_ = 0; // restorable pages
     uint64_t stale_ = 0;  // pages of invalidated inodes or filesystems not yet reclaimed
     uint32_t sweep_hand_ = 0;
-    uint32_t last_handle_ = no_inode; // memo of live_handle()
+    struct handle_memo {
+        uint64_t inode;
+        fs_id fs;
+        uint32_t handle = no_inode;
+        uint32_t epoch;
+    } memo_{0, 0, no_inode, 0};        // live_handle()'s last answer
+    uint32_t fs_invalidations_ = 0; // advanced by invalidate_fs and remove_fs (wraps)
+    uint32_t lock_releases_ = 0;      // times an operation let others in mid-way (wraps)
 };
 
 // At most 32 bytes of metadata per 4 KiB slot, index included, for the default configuration

@@ -158,8 +158,10 @@ public:
         return r.first + (slot - r.first_slot);
     }
 
-    // The donor of a registered slot. O(log donors).
-    uint32_t donor_of(uint32_t slot) const noexcept { return ranges_[range_of(slot)].donor; }
+    // The donor of a registered slot. O(log ranges); no search with one donor.
+    uint32_t donor_of(uint32_t slot) const noexcept {
+        return count_ == 1 ? 0 : ranges_[range_of(slot)].donor;
+    }
 
     // Each donor's load, as the donor choice policy sees it; returns the donor count.
     uint32_t loads(donor_load* out) const noexcept {

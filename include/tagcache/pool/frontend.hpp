@@ -15,6 +15,7 @@ result<void> cleancache_pool<Config>::store(const page_key& key, unsigned order,
         return bad;
     const uint32_t pages = uint32_t{1} << order;
     uint32_t slots[bitmap::max_pages];
+    uint32_t* buckets[bitmap::max_pages]; // each page's index chain: hashed once per store
     uint32_t claimed = 0;
     uint32_t handle = no_inode;
     {
@@ -28,12 +29,13 @@ result<void> cleancache_pool<Config>::store(const page_key& key, unsigned order,
             return errc::not_admitted;
         }
         sweep(Config::sweep_batch);
+        const uint32_t releases_before = lock_releases_;
         handle = acquire_inode(key);
         if (handle != no_inode) {
             // The store replaces whatever of its range is cached: drop that first, so that
             // the slots it frees can be claimed, and the store never evicts more than the net
             // new pages it needs.
-            replace_range_locked(key, order);
+            replace_range_locked(handle, key.index, pages, buckets);
             folios_.before_insert((uint64_t{handle} << page_index_bits) | key.index);
             claimed = claim_slots(pages, handle, key.index, order, slots);
         }
@@ -46,16 +48,24 @@ result<void> cleancache_pool<Config>::store(const page_key& key, unsigned order,
             stats_.record(pool_event::skipped, pages);
             return errc::no_space;
         }
+        if constexpr (!page_memory_type::holds_data) {
+            // Nothing to copy: publish in this critical section. If claiming let others in
+            // (long evictions drop the lock), anything may have happened meanwhile: check all.
+            publish(key, slots, pages, handle, buckets, lock_releases_ != releases_before);
+            return {};
+        }
     }
-    if constexpr (page_memory_type::holds_data) {
-        if (source != nullptr)
-            for (uint32_t i = 0; i < pages; ++i)
-                __builtin_memcpy(page_address(slots[i]),
-                                 static_cast<const unsigned char*>(source) + i * page_bytes_,
-                                 page_bytes_);
+    if (source != nullptr) {
+        for (uint32_t i = 0; i < pages; ++i) {
+            const auto* from = static_cast<const unsigned char*>(source) + i * page_bytes_;
+            if constexpr (page_memory_copies_into_pages<page_memory_type>)
+                memory_.copy_into_page(page_address(slots[i]), from, page_bytes_);
+            else
+                __builtin_memcpy(page_address(slots[i]), from, page_bytes_);
+        }
     }
     lock_guard guard(lock_);
-    publish(key, slots, pages, handle);
+    publish(key, slots, pages, handle, buckets, true);
     return {};
 }
 
@@ -71,7 +81,7 @@ uint32_t cleancache_pool<Config>::acquire_inode(const page_key& key) noexcept {
                                     filesystems_.generation(static_cast<uint16_t>(key.fs)));
         if (handle != no_inode) {
             inodes_.ref(handle);
-            last_handle_ = handle;
+            remember_handle(key.fs, key.inode, handle);
             return handle;
         }
         sweep(64);
@@ -90,9 +100,16 @@ uint32_t cleancache_pool<Config>::claim_slots(uint32_t pages, uint32_t handle, u
     uint32_t claimed = 0;
     uint32_t evictions = 0;
     while (claimed < pages) {
-        donor_load loads[Config::max_donors];
-        const uint32_t count = donors_.loads(loads);
-        const uint32_t d = donor_choice_.choose(loads, count, pages - claimed);
+        const uint32_t count = donors_.count();
+        uint32_t d = 0;
+        if (count == 1) { // one donor: any donor choice picks it when it can give a slot
+            const donor_entry& e = donors_[0];
+            d = e.free != 0 && (e.quota == 0 || e.holding < e.quota) ? 0 : 1;
+        } else {
+            donor_load loads[Config::max_donors];
+            donors_.loads(loads);
+            d = donor_choice_.choose(loads, count, pages - claimed);
+        }
         if (d < count) {
             const donor_entry& e = donors_[d];
             uint32_t want = pages - claimed;
@@ -113,6 +130,7 @@ uint32_t cleancache_pool<Config>::claim_slots(uint32_t pages, uint32_t handle, u
         if (++evictions % Config::evictions_per_hold == 0) {
             lock_.unlock();
             lock_.lock();
+            ++lock_releases_;
         }
     }
     return claimed;
@@ -122,7 +140,8 @@ template <pool_config Config>
 void cleancache_pool<Config>::claim(uint32_t slot, uint32_t d, uint32_t handle, uint64_t index,
                                     unsigned order) noexcept {
     slot_meta& s = slots_[slot];
-    index_.unlink(slot); // an index entry a take-back left behind
+    index_.unlink(slot);  // an index entry a take-back left behind
+    folios_.purge(slot);  // an eviction-order entry a dropped folio left behind
     s.inode = handle;
     s.set_index(index);
     s.set_order(order);
@@ -144,6 +163,7 @@ bool cleancache_pool<Config>::evict_one() noexcept {
     while (victim == no_slot && folios_.size() != 0) {
         lock_.unlock();
         lock_.lock();
+        ++lock_releases_;
         steps = 64;
         victim = folios_.select_victim(steps);
     }
@@ -189,25 +209,46 @@ void cleancache_pool<Config>::release_pending(uint32_t slot) noexcept {
 // donor took back during the copy are lost; under drop_whole_folio so is the rest.
 template <pool_config Config>
 void cleancache_pool<Config>::publish(const page_key& key, const uint32_t* slots, uint32_t pages,
-                                      uint32_t handle) noexcept {
+                                      uint32_t handle, uint32_t* const* buckets,
+                                      bool lock_was_released) noexcept {
+    if (!lock_was_released) {
+        // Claimed and published in one critical section: every slot is still pending, the
+        // handle live, the range as replace_range_locked() left it. Nothing to check.
+        for (uint32_t i = 0; i < pages; ++i) {
+            slot_meta& s = slots_[slots[i]];
+            s.store_copiers(0);
+            s.set_state(slot_state::cached);
+            index_.insert(*buckets[i], slots[i]);
+            count_cached(handle, key.fs, donors_.donor_of(slots[i]));
+        }
+        folios_.insert(slots, pages);
+        stats_.record(pool_event::stored, pages);
+        inodes_.unref(handle); // the store's own reference
+        folios_.prefetch_victim();
+        return;
+    }
     bool lost = false;
     for (uint32_t i = 0; i < pages; ++i) {
         slots_[slots[i]].store_copiers(0);
         lost = lost || slots_[slots[i]].state() != slot_state::pending;
     }
-    const bool keep = handle_live(handle) && !(drop_whole && lost);
-    // Pages of the range cached under the live handle are replaced (not counted as
-    // invalidated); a dead handle has none that a restore could find.
-    const uint32_t live = live_handle(key.fs, key.inode);
+    const bool live_store = handle_live(handle);
+    const bool keep = live_store && !(drop_whole && lost);
+    // Pages of the range cached under the live handle (stored by others during the copy) are
+    // replaced, not counted as invalidated; if the store's handle died meanwhile, the inode may
+    // have a new one, whose pages are replaced all the same.
+    const uint32_t live = live_store ? handle : live_handle(key.fs, key.inode);
     uint32_t kept[bitmap::max_pages];
     uint32_t stored = 0;
     for (uint32_t i = 0; i < pages; ++i) {
-        uint32_t& bucket = index_.bucket(handle, key.index + i);
+        uint32_t& bucket = *buckets[i];
         if (live != no_inode) {
-            const uint32_t old = live == handle ? index_.find(bucket, live, key.index + i)
-                                                : index_.find(live, key.index + i);
-            if (old != no_slot)
+            if (live == handle) {
+                if (const uint32_t old = index_.find(bucket, live, key.index + i); old != no_slot)
+                    drop_page(old, bucket);
+            } else if (const uint32_t old = index_.find(live, key.index + i); old != no_slot) {
                 drop_page(old);
+            }
         }
         const uint32_t slot = slots[i];
         if (slots_[slot].state() != slot_state::pending)
@@ -226,6 +267,7 @@ void cleancache_pool<Config>::publish(const page_key& key, const uint32_t* slots
     stats_.record(pool_event::stored, stored);
     stats_.record(pool_event::skipped, pages - stored);
     inodes_.unref(handle); // the store's own reference
+    folios_.prefetch_victim();
 }
 
 // ---- restore: mark the pages found under the lock, copy, keep what stayed cached -----------
@@ -237,45 +279,56 @@ auto cleancache_pool<Config>::restore(const page_key& key, unsigned order, void*
         return bad;
     const uint32_t pages = uint32_t{1} << order;
     uint32_t found[bitmap::max_pages];
+    if constexpr (!page_memory_type::holds_data) {
+        // Nothing to copy: find and count in one critical section.
+        lock_guard guard(lock_);
+        if (!filesystems_.valid(key.fs))
+            return errc::unknown_filesystem;
+        begin_restore<false>(key, pages, found);
+        bitmap filled;
+        for (uint32_t i = 0; i < pages; ++i)
+            if (found[i] != no_slot)
+                filled.set(i);
+        count_restored(filled.count(), pages);
+        return filled;
+    }
     {
         lock_guard guard(lock_);
         if (!filesystems_.valid(key.fs))
             return errc::unknown_filesystem;
-        begin_restore(key, pages, found);
+        begin_restore<true>(key, pages, found);
     }
-    if constexpr (page_memory_type::holds_data) {
-        if (sink != nullptr)
-            for (uint32_t i = 0; i < pages; ++i)
-                if (found[i] != no_slot)
-                    __builtin_memcpy(static_cast<unsigned char*>(sink) + i * page_bytes_,
-                                     page_address(found[i]), page_bytes_);
-    }
+    if (sink != nullptr)
+        for (uint32_t i = 0; i < pages; ++i)
+            if (found[i] != no_slot)
+                __builtin_memcpy(static_cast<unsigned char*>(sink) + i * page_bytes_,
+                                 page_address(found[i]), page_bytes_);
     lock_guard guard(lock_);
     return finish_restore(pages, found);
 }
 
-// Marks the cached pages of a restore as being copied; `found[i]` is the slot of page i or
-// no_slot. Exclusive mode takes them out of the pool now.
+// Finds the cached pages of a restore (`found[i]`: the slot of page i, or no_slot), marks them
+// as being copied when `Copying`, and counts them as hits for the eviction policy. Exclusive
+// mode takes them out of the pool now.
 template <pool_config Config>
+template <bool Copying>
 void cleancache_pool<Config>::begin_restore(const page_key& key, uint32_t pages,
                                             uint32_t* found) noexcept {
-    for (uint32_t i = 0; i < pages; ++i)
-        found[i] = no_slot;
     const uint32_t handle = live_handle(key.fs, key.inode);
-    if (handle == no_inode)
-        return;
     uint32_t previous = no_slot;
     uint32_t hit_head = no_slot;
     for (uint32_t i = 0; i < pages; ++i) {
-        const uint32_t slot = index_.find(handle, key.index + i);
-        if (slot == no_slot || slots_[slot].copiers == 0xFF) {
+        const uint32_t slot = handle == no_inode ? no_slot : index_.find(handle, key.index + i);
+        if (slot == no_slot || (Copying && slots_[slot].copiers == 0xFF)) {
+            found[i] = no_slot;
             previous = no_slot;
             continue;
         }
         found[i] = slot;
-        slots_[slot].store_copiers(static_cast<uint8_t>(slots_[slot].copiers + 1));
+        if constexpr (Copying)
+            slots_[slot].store_copiers(static_cast<uint8_t>(slots_[slot].copiers + 1));
         if constexpr (exclusive) {
-            drop_page(slot); // draining until the copy leaves
+            drop_page(slot); // draining until the copy leaves, if one runs
         } else {
             // Pages of one folio follow each other in its ring: find the head once.
             const bool same_folio = previous != no_slot && slots_[previous].link == slot;
@@ -307,9 +360,7 @@ auto cleancache_pool<Config>::finish_restore(uint32_t pages, const uint32_t* fou
         if (s.state() == slot_state::draining && copiers == 0)
             finish_release(slot);
     }
-    const uint32_t restored = filled.count();
-    stats_.record(pool_event::restored, restored);
-    stats_.record(pool_event::missed, pages - restored);
+    count_restored(filled.count(), pages);
     return filled;
 }
 
@@ -349,16 +400,18 @@ result<void> cleancache_pool<Config>::invalidate(const page_key& key, unsigned o
     return {};
 }
 
-// Drops the cached pages of (key.index, 2^order) that a store is about to replace: they are
-// neither invalidated nor evicted, so no counter records them (the store's do).
+// Drops the cached pages of [index, index + pages) of the live `handle` that a store is about
+// to replace (neither invalidated nor evicted, so no counter records them: the store's do), and
+// notes each page's index chain for publish().
 template <pool_config Config>
-void cleancache_pool<Config>::replace_range_locked(const page_key& key, unsigned order) noexcept {
-    const uint32_t handle = live_handle(key.fs, key.inode);
-    if (handle == no_inode)
-        return;
-    for (uint64_t i = 0; i < (uint64_t{1} << order); ++i)
-        if (const uint32_t slot = index_.find(handle, key.index + i); slot != no_slot)
-            drop_page(slot);
+void cleancache_pool<Config>::replace_range_locked(uint32_t handle, uint64_t index,
+                                                   uint32_t pages, uint32_t** buckets) noexcept {
+    for (uint32_t i = 0; i < pages; ++i) {
+        uint32_t& bucket = index_.bucket(handle, index + i);
+        buckets[i] = &bucket;
+        if (const uint32_t slot = index_.find(bucket, handle, index + i); slot != no_slot)
+            drop_page(slot, bucket);
+    }
 }
 
 // Drops the cached pages of (key.index, 2^order); returns how many there were.
@@ -418,6 +471,7 @@ result<void> cleancache_pool<Config>::remove_fs(fs_id fs) noexcept {
 template <pool_config Config>
 void cleancache_pool<Config>::invalidate_fs_locked(fs_id fs, bool remove) noexcept {
     const uint64_t pages = filesystems_.invalidate(fs, remove);
+    ++fs_invalidations_; // every handle of `fs` stopped resolving
     cached_ -= pages;
     stale_ += pages;
     stats_.record(pool_event::invalidated, pages);

@@ -136,6 +136,10 @@ public:
         return e.fs != free_fs && !(e.flags & dead_flag) && e.fs_generation == generation_of(e.fs);
     }
 
+    // Advances whenever a handle stops resolving or is freed: a caller that remembers a live
+    // handle may trust it while this has not moved (and no filesystem was invalidated).
+    uint32_t changes() const noexcept { return changes_; }
+
     entry& operator[](uint32_t handle) noexcept { return entries_[handle]; }
     const entry& operator[](uint32_t handle) const noexcept { return entries_[handle]; }
     uint32_t capacity() const noexcept { return capacity_; }
@@ -171,6 +175,7 @@ private:
     void bury(uint32_t handle) noexcept {
         entry& e = entries_[handle];
         e.flags = static_cast<uint16_t>(e.flags | dead_flag);
+        ++changes_;
         if (e.refs == 0)
             release(handle);
     }
@@ -180,6 +185,7 @@ private:
         e = free_entry(free_head_);
         free_head_ = handle;
         --in_use_;
+        ++changes_;
     }
 
     entry* entries_ = nullptr;
@@ -188,6 +194,7 @@ private:
     uint32_t bucket_mask_ = 0;
     uint32_t free_head_ = no_inode;
     uint32_t in_use_ = 0;
+    uint32_t changes_ = 0;
     uint64_t seed_ = 0;
 };
 

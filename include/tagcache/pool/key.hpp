@@ -42,9 +42,24 @@ public:
             total += popcount(word);
         return total;
     }
-    constexpr bool none() const noexcept { return count() == 0; }
-    // True when every page of a folio of the given order is set.
-    constexpr bool all(unsigned order) const noexcept { return count() == (uint32_t{1} << order); }
+    constexpr bool none() const noexcept {
+        for (uint64_t word : words_)
+            if (word != 0)
+                return false;
+        return true;
+    }
+    // True when every page of a folio of the given order is set (compared a word at a time:
+    // a hit test runs on every restore).
+    constexpr bool all(unsigned order) const noexcept {
+        const uint32_t pages = uint32_t{1} << order;
+        for (uint32_t w = 0; w < word_count; ++w) {
+            const uint32_t bits = pages <= w * 64 ? 0 : pages - w * 64;
+            const uint64_t expected = bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
+            if (words_[w] != expected) // every page of the folio, nothing beyond it
+                return false;
+        }
+        return true;
+    }
     // The low 64 pages as one word, for folios of order <= 6.
     constexpr uint64_t word() const noexcept { return words_[0]; }
     friend constexpr bool operator==(const folio_bitmap&, const folio_bitmap&) = default;

@@ -29,11 +29,20 @@ public:
         seed_ = seed;
         for (uint32_t i = 0; i <= mask_; ++i)
             buckets_[i] = no_slot;
+        memo_key_ = 0;
+        memo_bucket_ = bucket_number(0, 0);
     }
 
-    // The chain head of (handle, index): one hash, reusable for a find and an insert.
+    // The chain head of (handle, index): one hash, reusable for a find and an insert. The last
+    // key hashed is remembered, so that a store of the page a restore just missed (a page
+    // cache's read, a demand-paging replay) hashes it once.
     uint32_t& bucket(uint32_t handle, uint64_t index) noexcept {
-        return buckets_[bucket_number(handle, index)];
+        const uint64_t key = (uint64_t{handle} << page_index_bits) | index;
+        if (key != memo_key_) {
+            memo_key_ = key;
+            memo_bucket_ = bucket_number(handle, index);
+        }
+        return buckets_[memo_bucket_];
     }
 
     // The cached slot of (handle, index) in the chain starting at `head`, or no_slot. Entries
@@ -67,12 +76,22 @@ public:
         head = slot;
     }
 
+    // The chain head of a chained slot's key.
+    uint32_t& bucket_of(uint32_t slot) noexcept {
+        return bucket(slots_[slot].inode, slots_[slot].index());
+    }
+
     // Takes `slot` out of its chain if it is in one. Expected O(1): finds the predecessor.
     void unlink(uint32_t slot) noexcept {
+        if (slots_[slot].in_chain())
+            unlink(slot, bucket_of(slot));
+    }
+    // The same, when the caller knows the chain head (no hash).
+    void unlink(uint32_t slot, uint32_t& head) noexcept {
         slot_meta& s = slots_[slot];
         if (!s.in_chain())
             return;
-        uint32_t* link = &bucket(s.inode, s.index());
+        uint32_t* link = &head;
         while (*link != slot) {
             TAGCACHE_ASSERT(*link != no_slot, "slot missing from its index chain");
             link = &slots_[*link].hash_next;
@@ -134,6 +153,8 @@ private:
     uint32_t mask_ = 0;
     slot_meta* slots_ = nullptr;
     uint64_t seed_ = 0;
+    uint64_t memo_key_ = 0;     // the last key bucket() hashed ...
+    uint32_t memo_bucket_ = 0;  // ... and its bucket
 };
 
 } // namespace tagcache

@@ -24,7 +24,7 @@ struct slot_meta {
     uint32_t index_low; // page index, bits 0..31
     uint8_t index_high; // page index, bits 32..39
     uint8_t bits;       // state (bits 0..2), folio order (bits 3..6), head (bit 7)
-    uint8_t flags;      // in_chain (bit 0), listed (bit 1)
+    uint8_t flags;      // in_chain (bit 0), listed (bit 1), lingering (bit 2)
     uint8_t copiers;    // copies in flight; read without the lock by take-back
     uint32_t hash_next; // next slot in the index chain
     uint32_t link;      // next page of the folio ring, or the placement policy's free link
@@ -35,6 +35,7 @@ struct slot_meta {
     static constexpr uint8_t head_bit = 0x80;
     static constexpr uint8_t in_chain_bit = 0x01;
     static constexpr uint8_t listed_bit = 0x02;
+    static constexpr uint8_t lingering_bit = 0x04;
 
     constexpr slot_state state() const noexcept {
         return static_cast<slot_state>(bits & state_mask);
@@ -58,6 +59,13 @@ struct slot_meta {
     constexpr bool listed() const noexcept { return (flags & listed_bit) != 0; }
     constexpr void set_listed(bool on) noexcept {
         flags = static_cast<uint8_t>(on ? flags | listed_bit : flags & (0xFFu ^ listed_bit));
+    }
+    // The folio this slot headed left the pool, but the eviction order still lists the slot: it
+    // is taken out lazily (folio_rings), off the take-back path.
+    constexpr bool lingering() const noexcept { return (flags & lingering_bit) != 0; }
+    constexpr void set_lingering(bool on) noexcept {
+        flags =
+            static_cast<uint8_t>(on ? flags | lingering_bit : flags & (0xFFu ^ lingering_bit));
     }
     constexpr uint64_t index() const noexcept {
         return uint64_t{index_low} | (uint64_t{index_high} << 32);
