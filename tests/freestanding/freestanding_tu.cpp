@@ -140,6 +140,14 @@ extern "C" int tagcache_fs_eviction_policies(void* buffer, size_t bytes, uint64_
     return total;
 }
 
+// The sharded pool, in a kernel configuration (per-shard ticket spinlocks, mapped pages).
+extern "C" int tagcache_fs_sharded_pool(void* buffer, size_t bytes, uint64_t first_pfn,
+                                        void* data) {
+    using sharded = tagcache::sharded_pool<kernel_pool_config, 4>;
+    return exercise_pool<sharded>(buffer, bytes, first_pfn, data,
+                                  tagcache::mapped_page_memory(&tagcache_hook_map_pfn, nullptr));
+}
+
 extern "C" size_t tagcache_fs_pool_bytes() {
     tagcache::pool_geometry geometry;
     geometry.slots = 64;

@@ -41,6 +41,9 @@ struct park_config : default_pool_config {
     using lock = spin_then_park_lock;
     using page_memory = mapped_page_memory;
 };
+struct sharded_park_config : park_config {
+    static constexpr uint32_t test_shards = 4;
+};
 struct spin_split_exclusive_config : spin_config {
     static constexpr partial_take on_partial_take = partial_take::split_folio;
     static constexpr restore_mode on_restore = restore_mode::exclusive;
@@ -199,7 +202,7 @@ class worker {
 public:
     static constexpr bool exclusive = Config::on_restore == restore_mode::exclusive;
 
-    worker(cleancache_pool<Config>& pool, fs_id fs, uint64_t inode, uint64_t seed,
+    worker(test_pool<Config>& pool, fs_id fs, uint64_t inode, uint64_t seed,
            const turn_schedule& schedule, unsigned id, worker_result& out)
         : pool_(pool)
         , fs_(fs)
@@ -347,7 +350,7 @@ private:
         return "index " + std::to_string(key.index) + " order " + std::to_string(order);
     }
 
-    cleancache_pool<Config>& pool_;
+    test_pool<Config>& pool_;
     fs_id fs_;
     uint64_t inode_;
     std::mt19937_64 random_;
@@ -370,7 +373,7 @@ struct donor_result {
 };
 
 template <class Config>
-void run_donor(cleancache_pool<Config>& pool, const page_map& map, uint64_t seed,
+void run_donor(test_pool<Config>& pool, const page_map& map, uint64_t seed,
                const turn_schedule& schedule, unsigned id, const std::atomic<bool>& workers_done,
                donor_result& out) {
     std::mt19937_64 random(seed);
@@ -442,8 +445,9 @@ void run_concurrency(const char* name, uint32_t worker_count, bool take_turns) {
     pool_geometry geometry;
     geometry.slots = donor_count * pages_per_donor;
     geometry.max_block_pages = block_pages;
-    owned_pool<Config> owned(geometry, mapped_page_memory(&map_page, &map));
-    cleancache_pool<Config>& pool = *owned;
+    owned_pool<Config, test_shards_of<Config>()> owned(geometry,
+                                                       mapped_page_memory(&map_page, &map));
+    test_pool<Config>& pool = *owned;
     for (uint32_t d = 0; d < donor_count; ++d) {
         const char donor_name[] = {'d', static_cast<char>('0' + d), 0};
         const auto donor =
@@ -472,7 +476,7 @@ void run_concurrency(const char* name, uint32_t worker_count, bool take_turns) {
     std::thread donor_thread([&] {
         while (!go.load(std::memory_order_acquire))
             std::this_thread::yield();
-        run_donor(pool, map, seed, schedule, worker_count, workers_done, donor);
+        run_donor<Config>(pool, map, seed, schedule, worker_count, workers_done, donor);
     });
     std::vector<std::thread> threads;
     for (uint32_t t = 0; t < worker_count; ++t)
@@ -569,6 +573,15 @@ TEST_CASE("restores stay exact with more threads than CPUs, all at once (spin-th
     const uint32_t workers = std::max<uint32_t>(default_workers, 2 * usable_cpus());
     run_concurrency<park_config>("spin-then-park/drop/inclusive, all threads at once", workers,
                                  false);
+}
+
+// The same with the pool split in four shards: workers' inodes and the donor's pages spread
+// over them, each operation locks one.
+TEST_CASE("restores stay exact in a sharded pool, all threads at once (spin-then-park lock)",
+          "[pool][concurrency][sharded]") {
+    const uint32_t workers = std::max<uint32_t>(default_workers, 2 * usable_cpus());
+    run_concurrency<sharded_park_config>("4 shards, spin-then-park/drop/inclusive, all at once",
+                                         workers, false);
 }
 
 // Not run by default (hidden tag): the same shape under the ticket spinlock, to see the convoy

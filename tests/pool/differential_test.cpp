@@ -33,7 +33,8 @@ struct seeded_driver {
 
 TEMPLATE_TEST_CASE("the pool never diverges from the reference cleancache", "[pool][differential]",
                    data_config, split_exclusive_config, workingset_spinlock_config,
-                   drop_exclusive_config, metadata_only_config) {
+                   drop_exclusive_config, metadata_only_config, sharded_data_config,
+                   sharded_split_exclusive_config) {
     const uint64_t seed = GENERATE(0x7A6C1ull, 0xC0FFEEull);
     CAPTURE(seed);
     seeded_driver driver{std::mt19937_64(seed)};

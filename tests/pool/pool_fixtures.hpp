@@ -38,6 +38,24 @@ struct drop_exclusive_config : default_pool_config {
 };
 struct metadata_only_config : default_pool_config {}; // no page memory: nothing copied
 
+// A test configuration may ask for a sharded pool (test_shards); pool_with_donors builds it.
+template <class Config>
+constexpr uint32_t test_shards_of() {
+    if constexpr (requires { Config::test_shards; })
+        return Config::test_shards;
+    else
+        return 1;
+}
+template <class Config>
+using test_pool = typename owned_pool<Config, test_shards_of<Config>()>::pool_type;
+
+struct sharded_data_config : data_config {
+    static constexpr uint32_t test_shards = 4;
+};
+struct sharded_split_exclusive_config : split_exclusive_config {
+    static constexpr uint32_t test_shards = 3;
+};
+
 inline constexpr uint64_t test_page_bytes = 4096;
 
 // Fills a page with a pattern derived from (key, version), and checks it.
@@ -62,7 +80,9 @@ inline bool page_matches(const unsigned char* page, const page_key& key, uint64_
 // A pool over donors of equal size with blocks of `block_pages`, all pages donated.
 template <class Config>
 struct pool_with_donors {
-    std::unique_ptr<owned_pool<Config>> pool;
+    using owner_type = owned_pool<Config, test_shards_of<Config>()>;
+    using pool_type = typename owner_type::pool_type;
+    std::unique_ptr<owner_type> pool;
     std::vector<uint32_t> donors;
     std::vector<pfn_range> ranges; // donor i owns ranges[i]
 
@@ -72,7 +92,7 @@ struct pool_with_donors {
         geometry.slots = donor_count * pages_per_donor;
         geometry.inodes = inodes;
         geometry.max_block_pages = block_pages;
-        pool = std::make_unique<owned_pool<Config>>(geometry);
+        pool = std::make_unique<owner_type>(geometry);
         for (uint32_t d = 0; d < donor_count; ++d) {
             // Donor pfns far apart, so that other donors' pfns are never theirs.
             const pfn_range range{0x10'0000 + pfn_t{d} * 0x10'0000, pages_per_donor};
@@ -86,8 +106,8 @@ struct pool_with_donors {
                 (*pool)->donate_range(donors.back(), range);
         }
     }
-    cleancache_pool<Config>& operator*() const { return **pool; }
-    cleancache_pool<Config>* operator->() const { return pool->get(); }
+    pool_type& operator*() const { return **pool; }
+    pool_type* operator->() const { return pool->get(); }
 };
 
 } // namespace tagcache::test

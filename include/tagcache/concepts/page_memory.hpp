@@ -30,4 +30,13 @@ concept page_memory_copies_into_pages = requires(M& memory, void* page, const vo
     noexcept;
 };
 
+// Optional: the page memory of one shard of a sharded_pool (`for_shard(shard, slots)`: the
+// memory whose slot 0 is slot shard * slots of this one). Memory indexed by slot, such as an
+// arena, provides it; memory addressed by pfn ignores the slot and needs none.
+template <class M>
+concept page_memory_per_shard = requires(const M& memory, uint32_t shard, uint32_t slots) {
+    { memory.for_shard(shard, slots) }
+    noexcept->same_as<M>;
+};
+
 } // namespace tagcache

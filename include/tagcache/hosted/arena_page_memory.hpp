@@ -62,6 +62,17 @@ public:
         : base_(base)
         , page_bytes_(page_bytes) {}
     void* address(uint32_t slot, pfn_t) const noexcept { return base_ + slot * page_bytes_; }
+    // The arena of a sharded_pool's shard: `slots` pages per shard, one after the other.
+    arena_page_memory for_shard(uint32_t shard, uint32_t slots) const noexcept {
+        return shifted(*this, shard, slots);
+    }
+
+protected:
+    template <class Memory>
+    static Memory shifted(Memory memory, uint32_t shard, uint32_t slots) noexcept {
+        memory.base_ += std::size_t{shard} * slots * memory.page_bytes_;
+        return memory;
+    }
 
 private:
     unsigned char* base_ = nullptr;
@@ -69,5 +80,6 @@ private:
 };
 
 static_assert(page_memory_policy<arena_page_memory>);
+static_assert(page_memory_per_shard<arena_page_memory>);
 
 } // namespace tagcache

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <new>
 #include <stdexcept>
+#include <type_traits>
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -29,10 +30,12 @@ private:
     errc code_;
 };
 
-template <class Config = default_pool_config>
+// Owns a cleancache_pool<Config>, or with Shards > 1 a sharded_pool<Config, Shards>.
+template <class Config = default_pool_config, uint32_t Shards = 1>
 class owned_pool {
 public:
-    using pool_type = cleancache_pool<Config>;
+    using pool_type = std::conditional_t<Shards == 1, cleancache_pool<Config>,
+                                         sharded_pool<Config, Shards>>;
     using page_memory_type = typename Config::page_memory;
 
     // For page memory other than the arena, pass the policy object (mapped_page_memory).
@@ -41,7 +44,7 @@ public:
         metadata_ = allocate_metadata(bytes);
         try {
             if constexpr (__is_base_of(arena_page_memory, page_memory_type)) {
-                arena_ = page_arena(geometry.slots, page_bytes(geometry.page));
+                arena_ = page_arena(arena_slots(geometry), page_bytes(geometry.page));
                 memory = page_memory_type(arena_.data(), page_bytes(geometry.page));
             }
             const auto created = pool_type::create(metadata_, bytes, geometry, memory);
@@ -70,6 +73,13 @@ public:
     }
 
 private:
+    static std::size_t arena_slots(const pool_geometry& geometry) noexcept {
+        if constexpr (Shards == 1)
+            return geometry.slots;
+        else
+            return pool_type::memory_slots(geometry);
+    }
+
     // Metadata of 1 MiB or more is rounded up to whole 2 MiB huge pages and advised as such,
     // so that a random slot does not cost a TLB miss on top of its cache miss (Linux
     // transparent huge pages in "madvise" mode; harmless where they are off).

@@ -15,6 +15,9 @@ namespace tagcache {
 class streaming_arena_page_memory : public arena_page_memory {
 public:
     using arena_page_memory::arena_page_memory;
+    streaming_arena_page_memory for_shard(uint32_t shard, uint32_t slots) const noexcept {
+        return shifted(*this, shard, slots);
+    }
 
     void copy_into_page(void* page, const void* source, std::size_t bytes) const noexcept {
 #if defined(__x86_64__) && defined(__SSE2__)
@@ -39,5 +42,6 @@ public:
 
 static_assert(page_memory_policy<streaming_arena_page_memory>);
 static_assert(page_memory_copies_into_pages<streaming_arena_page_memory>);
+static_assert(page_memory_per_shard<streaming_arena_page_memory>);
 
 } // namespace tagcache

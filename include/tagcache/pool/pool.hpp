@@ -1,5 +1,6 @@
 // Layer `pool/`: the folio-aware cleancache pool (frontend store/restore/invalidate, donor
-// backend with bounded take-back) and the parts it is composed of. Freestanding; includes
+// backend with bounded take-back), the parts it is composed of, and sharded_pool (the pool
+// split in shards, each with its own lock, for many CPUs). Freestanding; includes
 // base/, concepts/ and policy/.
 #pragma once
 
@@ -9,3 +10,4 @@
 #include "key.hpp"
 #include "pool_config.hpp"
 #include "pool_stats.hpp"
+#include "sharded_pool.hpp"
