@@ -5,7 +5,6 @@
 // zstd-compressed (by content, not name), streamed (trace_stream.hpp). Hosted.
 #pragma once
 
-#include <charconv>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -34,18 +33,32 @@ struct lis_limits {
 };
 
 namespace detail {
-// The next unsigned decimal field of `rest` (leading blanks skipped); false if there is none or
-// it does not fit in 64 bits.
-inline bool parse_field(std::string_view& rest, uint64_t& value) {
-    size_t skip = 0;
-    while (skip < rest.size() && (rest[skip] == ' ' || rest[skip] == '\t'))
-        ++skip;
-    rest.remove_prefix(skip);
-    const auto [end, error] = std::from_chars(rest.data(), rest.data() + rest.size(), value);
-    if (error != std::errc() || end == rest.data())
+// The next unsigned decimal field of `rest` (leading blanks skipped); false if there is none,
+// it does not fit in 64 bits, or it does not end at a blank or the end. Hand-rolled rather
+// than std::from_chars, which checks for overflow at every digit: this checks only past 19
+// digits (10^19 - 1 < 2^64), and inlined, `rest` stays in registers across a line's fields.
+// Parsing is the largest part of `tagsim replay` after the pool (OLTP: 1,051 M instructions
+// in all with from_chars, 1,011 M with this).
+[[gnu::always_inline]] inline bool parse_field(std::string_view& rest, uint64_t& value) {
+    const char* at = rest.data();
+    const char* const end = at + rest.size();
+    while (at != end && (*at == ' ' || *at == '\t'))
+        ++at;
+    const char* const digits = at;
+    uint64_t parsed = 0;
+    for (; at != end; ++at) {
+        const unsigned digit = static_cast<unsigned>(static_cast<unsigned char>(*at)) - '0';
+        if (digit > 9)
+            break;
+        if (at - digits >= 19 && parsed > (UINT64_MAX - digit) / 10)
+            return false;
+        parsed = parsed * 10 + digit;
+    }
+    if (at == digits)
         return false;
-    rest.remove_prefix(static_cast<size_t>(end - rest.data()));
-    return rest.empty() || rest.front() == ' ' || rest.front() == '\t';
+    rest = std::string_view(at, static_cast<size_t>(end - at));
+    value = parsed;
+    return at == end || *at == ' ' || *at == '\t';
 }
 } // namespace detail
 

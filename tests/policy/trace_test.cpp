@@ -94,6 +94,11 @@ TEST_CASE("the trace reader names the line and text of a malformed request",
         {"1 1 0 0 9\n", ":1: more than four fields: '1 1 0 0 9'"},
         {"5 0 0 0\n", ":1: number_of_blocks is 0: '5 0 0 0'"},
         {"18446744073709551615 2 0 0\n", ":1: block numbers beyond 2^40 - 1"},
+        // 2^64 and beyond do not fit: refused as malformed, never wrapped to a small number.
+        {"18446744073709551616 2 0 0\n", ":1: expected four unsigned integers"},
+        {"0 1 0 99999999999999999999\n", ":1: expected four unsigned integers"},
+        // Leading zeros past 19 digits are still a small number.
+        {"0000000000000000000000001 0 0 0\n", ":1: number_of_blocks is 0"},
         {"1099511627775 2 0 0\n", ":1: block numbers beyond 2^40 - 1"},
         {"0 65537 0 0\n", ":1: number_of_blocks 65537 is above the limit of 65536 blocks a line"},
         {std::string(5000, '1'), ":1: line longer than 4096 bytes"},
