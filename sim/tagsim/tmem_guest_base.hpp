@@ -161,7 +161,12 @@ protected:
         return false;
     }
 
-    double budget_for(double dt) const noexcept { return dt * p_.guest_cpu_share * 1e6; }
+    // The guest CPU time (us) this step may spend giving memory back: its share of the step,
+    // less what earlier steps overspent (a block's migration can take longer than a step).
+    double budget_for(double dt) const noexcept {
+        return dt * p_.guest_cpu_share * 1e6 - overspent_us_;
+    }
+    void settle_budget(double left) noexcept { overspent_us_ = left < 0 ? -left : 0; }
 
     const tmem_params& p_;
     const tmem_guest_params& g_;
@@ -193,6 +198,7 @@ protected:
 private:
     uint64_t stream_at_;
     double read_carry_ = 0, swap_in_carry_ = 0;
+    double overspent_us_ = 0;
 };
 
 } // namespace tagcache::sim

@@ -138,6 +138,7 @@ public:
             work_.cpu_us += cost;
             budget -= cost;
         }
+        settle_budget(budget);
         work_.discards_learnt = pool.stats().discarded;
     }
 
@@ -207,6 +208,7 @@ public:
             work_.cpu_us += cost;
             budget -= cost;
         }
+        settle_budget(budget);
         // Deflate: the pages come back to the guest at once (one request per 256).
         if (balloon_ > target_balloon_) {
             const uint64_t pages = balloon_ - target_balloon_;

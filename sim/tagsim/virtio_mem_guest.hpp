@@ -94,6 +94,7 @@ inline void virtio_mem_guest::step(double now, double dt) {
         work_.cpu_us += cost;
         budget -= cost;
     }
+    settle_budget(budget);
     if (plugged_count_ <= target_blocks_)
         retry_s_ = p_.virtio_mem_retry_min_s; // a pass that succeeds resets the timer
     fit_page_cache(memory_pages(), none);
