@@ -465,7 +465,6 @@ private:
     typename Config::donor_choice donor_choice_{};
     page_memory_type memory_{};
     typename Config::stats stats_{};
-    [[no_unique_address]] discard_records<discardable> discards_; // empty unless discardable
     uint64_t cached_ = 0; // restorable pages
     uint64_t stale_ = 0;  // pages of invalidated inodes or filesystems not yet reclaimed
     uint32_t sweep_hand_ = 0;
@@ -477,6 +476,8 @@ private:
     } memo_{0, 0, no_inode, 0};        // live_handle()'s last answer
     uint32_t fs_invalidations_ = 0; // advanced by invalidate_fs and remove_fs (wraps)
     uint32_t lock_releases_ = 0;      // times an operation let others in mid-way (wraps)
+    // Last, so that pools without discardable memory keep the layout they had without it.
+    [[no_unique_address]] discard_records<discardable> discards_; // empty unless discardable
 };
 
 // At most 32 bytes of metadata per 4 KiB slot, index included, for the default configuration

@@ -51,11 +51,13 @@ result<void> cleancache_pool<Config>::store(const page_key& key, unsigned order,
         if constexpr (!page_memory_type::holds_data) {
             // Nothing to copy: publish in this critical section. If claiming let others in
             // (long evictions drop the lock), anything may have happened meanwhile: check all.
-            bool lost = false;
-            if constexpr (discardable)
-                lost = record_generations_locked(slots, pages);
-            publish(key, slots, pages, handle, buckets,
-                    lost || lock_releases_ != releases_before);
+            if constexpr (discardable) {
+                const bool lost = record_generations_locked(slots, pages);
+                publish(key, slots, pages, handle, buckets,
+                        lost || lock_releases_ != releases_before);
+            } else {
+                publish(key, slots, pages, handle, buckets, lock_releases_ != releases_before);
+            }
             return {};
         }
     }
