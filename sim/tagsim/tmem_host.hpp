@@ -166,6 +166,7 @@ tmem_result run_guests(const tmem_params& p, tmem_strategy strategy, std::vector
             const uint64_t grant = grant_pages(target);
             close_shrink();
             const uint64_t before = footprint();
+            const memory_return_work work_before = work(); // the host's discards count in
             uint64_t goal = boot_pages;
             for (Guest& g : guests) {
                 g.set_target(std::min(grant, g.flexible_pages()));
@@ -184,7 +185,7 @@ tmem_result run_guests(const tmem_params& p, tmem_strategy strategy, std::vector
                     watching = true;
                     watch_from_pages = before;
                     watch_from_s = now;
-                    watch_from_work = work();
+                    watch_from_work = work_before;
                 }
             }
             last_target = target;
