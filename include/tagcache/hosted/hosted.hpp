@@ -1,7 +1,7 @@
 // Layer `hosted/`: what a userspace user of the pool needs beyond the freestanding core: a
 // lock that may sleep, page memory in an arena (and a discardable one, a virtio-tmem region's
-// model), byte-backed physical memory, and a pool that owns its buffers. Standard headers
-// only; no optional dependency.
+// model), byte-backed physical memory, and a pool that owns its buffers. Standard headers (and
+// POSIX mmap for the discardable arena) only; no optional dependency.
 #pragma once
 
 #include "../core.hpp"
