@@ -90,7 +90,8 @@ public:
     // from the guest and invalidating its TLB entries. Callable from any thread at any time.
     void discard(pfn_t pfn) noexcept {
         uint32_t* generation = generations_ + (pfn - region_.first);
-        // Sequentially consistent: the odd value is visible before any byte changes.
+        // The odd value must be visible before any byte changes (a full barrier between them):
+        // the seq_cst increment, then the system call and its TLB shootdown, give it.
         __atomic_fetch_add(generation, 1u, __ATOMIC_SEQ_CST);
         (void)::madvise(page(pfn), page_bytes_, MADV_DONTNEED); // cannot fail on this mapping
         // Release: whoever reads the even value sees the discard complete.
