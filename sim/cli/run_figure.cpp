@@ -119,25 +119,27 @@ plot_figure run_figure(const run_summary& summary, const sim::simulation_result&
                                summary.what.workload.duration_s);
 
     plot_panel measured{"Reservation latency, measured in this simulator",
-                        "wall time of one reservation, ns (log scale)",
+                        "wall time of one reservation on this computer, µs (log scale)",
                         "reservations (share of attempts)"};
     measured.log_x = measured.percent_y = true;
-    latency_lines(measured, rc.measured_ns, rc.failed, "cleancache", c_blue, 1);
-    latency_lines(measured, rm.measured_ns, rm.failed, "cma", c_red, 1);
+    const auto in_us = [](std::vector<double> ns) {
+        for (double& t : ns)
+            t /= 1000;
+        return ns;
+    };
+    latency_lines(measured, in_us(rc.measured_ns), rc.failed, "cleancache", c_blue, 0.001);
+    latency_lines(measured, in_us(rm.measured_ns), rm.failed, "cma", c_red, 0.001);
     figure.panels.push_back(std::move(measured));
 
     plot_panel model{"Reservation latency, cost model (an estimate, not a measurement)",
                      "modelled kernel time of one reservation, µs (log scale; 0 drawn at 0.1)",
                      "reservations (share of attempts)"};
     model.log_x = model.percent_y = true;
-    latency_lines(model, rc.modelled_us, rc.failed,
-                  fmt::format("cleancache (in-kernel, QEMU x86-64 TCG: {:.2f} µs a claim)",
-                              sim::cleancache_claim_us),
-                  c_blue, 0.1);
-    latency_lines(model, rm.modelled_us, rm.failed, "cma (GCMA RFC v2 fits, ARMv7, 2015)", c_red,
+    latency_lines(model, rc.modelled_us, rc.failed, "cleancache (in-kernel, x86-64 TCG)", c_blue,
                   0.1);
-    model.markers = {{sim::gcma_latency_fit(1), "published: GCMA, 1 page, ARMv7 2015 (26 µs)"},
-                     {sim::cma_latency_fit(1), "published: CMA, 1 page, ARMv7 2015 (684 µs)"}};
+    latency_lines(model, rm.modelled_us, rm.failed, "cma (fits, ARMv7 2015)", c_red, 0.1);
+    model.markers = {{sim::gcma_latency_fit(1), "published: GCMA RFC v2, 1 page (26 µs)"},
+                     {sim::cma_latency_fit(1), "published: CMA, same board (684 µs)"}};
     figure.panels.push_back(std::move(model));
 
     plot_panel failures{"Failed reservations and fallbacks (cumulative)", time_label,
