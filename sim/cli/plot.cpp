@@ -60,7 +60,7 @@ std::string panel_script(const plot_panel& panel, size_t first_block) {
     else
         s += "set format x '% h'\n";
     if (panel.percent_y)
-        s += "set yrange [0:*]\nset format y '%.0f %%'\n";
+        s += "set yrange [0:*]\nset format y '%g %%'\n";
     if (!panel.y2_label.empty())
         s += "set ytics nomirror\nset y2tics\nset y2label " + quoted(panel.y2_label) + "\n";
     if (panel.y2_max > panel.y2_min)

@@ -121,8 +121,8 @@ void sweep_capacity(const scenario& what, std::vector<double> values, const std:
     if (plot.empty())
         return;
     plot_figure figure;
-    plot_panel panel{"Cleancache hit ratio by capacity: '" + what.name +
-                         "' file reads replayed, no tag take-backs",
+    plot_panel panel{"Cleancache hit ratio by capacity ('" + what.name +
+                         "' file reads replayed, no tag take-backs)",
                      "cleancache capacity, MiB (log scale)",
                      "page-cache misses the cleancache served"};
     panel.log_x = panel.percent_y = true;
