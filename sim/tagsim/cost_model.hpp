@@ -63,7 +63,8 @@ inline constexpr linear_cost gcma_latency_fit =
                          gcma_rfc_v2_figures::large_pages, gcma_rfc_v2_figures::gcma_large_us);
 
 // The kernel module's KTAP latency diagnostics (ns), from the CI kernel test
-// (scripts/kernel/run.sh: Debian 12 kernel 6.1.0-57, QEMU 10.0.2 TCG, no KVM, -cpu max):
+// (scripts/kernel/run.sh: Debian 12 kernel 6.1.0-57, QEMU 10.0.2 TCG, no KVM, -cpu max,
+// -smp 2, x86-64 host):
 //   # latency take_back_cached_page: n=10000 p50=... ns p99=... ns max=... ns
 //   # latency reserve_with_drop (2 cached pages): n=10000 p50=... ns p99=... ns max=... ns
 // Emulated CPUs overstate hardware latency, so these are upper bounds (docs/tagsim.md).
