@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -18,16 +19,19 @@ std::string quoted(const std::string& text) {
     return out + "'";
 }
 
+std::string lowercase(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
 bool ends_with(const std::string& text, const std::string& tail) {
-    return text.size() >= tail.size() && text.compare(text.size() - tail.size(), tail.size(),
-                                                      tail) == 0;
+    return text.size() >= tail.size() &&
+           text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
 }
 
 bool is_svg(const std::string& file) {
-    std::string lower = file;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return ends_with(lower, ".svg");
+    return ends_with(lowercase(file), ".svg");
 }
 
 const char* dash_type(dash style) {
@@ -43,9 +47,10 @@ const char* dash_type(dash style) {
 }
 
 // Resets what one panel may have set, so the next starts clean.
-constexpr const char* panel_reset = "unset arrow\nunset label\nunset logscale\nunset y2tics\n"
-                                    "unset y2label\nset y2range [*:*]\nset ytics mirror\nset format y '% h'\n"
-                                    "set autoscale\nset xrange [*:*]\nset yrange [*:*]\n";
+constexpr const char* panel_reset =
+    "unset arrow\nunset label\nunset logscale\nunset y2tics\n"
+    "unset y2label\nset y2range [*:*]\nset ytics mirror\nset format y '% h'\n"
+    "set autoscale\nset xrange [*:*]\nset yrange [*:*]\n";
 
 std::string panel_script(const plot_panel& panel, size_t first_block) {
     std::string s = panel_reset;
@@ -53,7 +58,8 @@ std::string panel_script(const plot_panel& panel, size_t first_block) {
     s += "set xlabel " + quoted(panel.x_label) + "\nset ylabel " + quoted(panel.y_label) + "\n";
     s += "set grid xtics ytics lc rgb '#d0d0d0' lw 1 dt solid\n";
     // Keys below the plot: never over a curve, however the data falls.
-    s += "set key outside below center horizontal maxcols 2 samplen 2.5 spacing 1.05 height 0.6 font ',13' "
+    s += "set key outside below center horizontal maxcols 2 samplen 2.5 spacing 1.05 height 0.6 "
+         "font ',13' "
          "noopaque\n";
     if (panel.log_x)
         s += fmt::format("set logscale x {}\nset format x '%g'\n", panel.log_base);
@@ -91,12 +97,11 @@ std::string panel_script(const plot_panel& panel, size_t first_block) {
     s += "plot ";
     for (size_t i = 0; i < panel.series.size(); ++i) {
         const plot_series& line = panel.series[i];
-        s += fmt::format("{}$data{} using 1:2 axes x1{} with {} lw 2.5 {}{} title {}",
-                         i == 0 ? "" : ", \\\n     ", first_block + i,
-                         line.right_axis ? "y2" : "y1",
-                         line.points ? "linespoints pt 7 ps 1.2" : "lines", dash_type(line.style),
-                         line.colour.empty() ? "" : " lc rgb " + quoted(line.colour),
-                         quoted(line.title));
+        s += fmt::format(
+            "{}$data{} using 1:2 axes x1{} with {} lw 2.5 {}{} title {}",
+            i == 0 ? "" : ", \\\n     ", first_block + i, line.right_axis ? "y2" : "y1",
+            line.points ? "linespoints pt 7 ps 1.2" : "lines", dash_type(line.style),
+            line.colour.empty() ? "" : " lc rgb " + quoted(line.colour), quoted(line.title));
     }
     for (size_t i = 0; i < panel.markers.size(); ++i) // key entries only: NaN draws nothing
         s += fmt::format(", \\\n     NaN with lines lw 1.5 dt {} lc rgb '#555555' title {}",
@@ -118,10 +123,7 @@ void require_gnuplot() {
 
 void require_plot_file(const std::string& file) {
     require_gnuplot();
-    std::string lower = file;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (!ends_with(lower, ".png") && !ends_with(lower, ".svg"))
+    if (!ends_with(lowercase(file), ".png") && !is_svg(file))
         throw std::invalid_argument("--plot: '" + file +
                                     "' must end in .png or .svg (the format it is written in)");
 }
@@ -152,10 +154,9 @@ void plot(const std::string& file, const plot_figure& figure) {
                 script += fmt::format("{} {}\n", line.x[j], line.y[j] * scale);
             script += "EOD\n";
         }
-    script += fmt::format("set multiplot layout {},{}{}\n", rows, columns,
-                          figure.title.empty()
-                              ? ""
-                              : " title " + quoted(figure.title) + " font ',20'");
+    script +=
+        fmt::format("set multiplot layout {},{}{}\n", rows, columns,
+                    figure.title.empty() ? "" : " title " + quoted(figure.title) + " font ',20'");
     block = 0;
     for (const plot_panel& panel : figure.panels) {
         script += panel_script(panel, block);

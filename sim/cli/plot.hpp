@@ -15,7 +15,7 @@ enum class dash { solid, dashed, dotted };
 
 struct plot_series {
     std::string title;
-    std::string colour;      // "#rrggbb"; empty: gnuplot's own
+    std::string colour; // "#rrggbb"; empty: gnuplot's own
     dash style = dash::solid;
     bool right_axis = false; // drawn against the y2 axis
     bool points = false;     // marks each data point (few points: a sweep)
@@ -34,8 +34,8 @@ struct plot_panel {
     std::vector<plot_series> series{};
     std::vector<plot_marker> markers{};
     bool log_x = false;
-    int log_base = 10; // of a logarithmic x axis: 2 puts tics at powers of two (MiB)
-    bool percent_y = false; // y is a share 0..1, labelled in per cent
+    int log_base = 10;             // of a logarithmic x axis: 2 puts tics at powers of two (MiB)
+    bool percent_y = false;        // y is a share 0..1, labelled in per cent
     double y2_min = 0, y2_max = 0; // the right axis's range; both 0: automatic
 };
 

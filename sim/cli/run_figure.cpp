@@ -62,8 +62,8 @@ plot_series cdf(std::vector<double> values, double total, double floor, std::str
 // Latency CDF panel series of one strategy: the reservations that succeeded (reaching 100 %
 // less the failed share), and those that failed, on their own dashed line.
 void latency_lines(plot_panel& panel, const std::vector<double>& values,
-                   const std::vector<uint8_t>& failed, const std::string& name,
-                   const char* colour, double floor) {
+                   const std::vector<uint8_t>& failed, const std::string& name, const char* colour,
+                   double floor) {
     std::vector<double> ok, bad;
     for (size_t i = 0; i < values.size() && i < failed.size(); ++i)
         (failed[i] != 0 ? bad : ok).push_back(values[i]);
@@ -74,20 +74,21 @@ void latency_lines(plot_panel& panel, const std::vector<double>& values,
                                    colour, dash::solid));
         return;
     }
+    panel.series.push_back(cdf(ok, total, floor,
+                               fmt::format("{}: succeeded (tops out at {:.1f} %)", name,
+                                           100.0 * static_cast<double>(ok.size()) / total),
+                               colour, dash::solid));
     panel.series.push_back(
-        cdf(ok, total, floor,
-            fmt::format("{}: succeeded (tops out at {:.1f} %)", name, 100.0 * static_cast<double>(ok.size()) / total),
-            colour, dash::solid));
-    panel.series.push_back(cdf(bad, total, floor,
-                               fmt::format("{}: {} failed ({:.1f} %), time until failing", name,
-                                           grouped(bad.size()), 100.0 * static_cast<double>(bad.size()) / total),
-                               colour, dash::dashed));
+        cdf(bad, total, floor,
+            fmt::format("{}: {} failed ({:.1f} %), time until failing", name, grouped(bad.size()),
+                        100.0 * static_cast<double>(bad.size()) / total),
+            colour, dash::dashed));
 }
 
 // One counter of the time series.
 template <class Field>
-plot_series over_time(const std::vector<sim::series_point>& series, Field field,
-                      std::string title, const char* colour, dash style, bool right = false) {
+plot_series over_time(const std::vector<sim::series_point>& series, Field field, std::string title,
+                      const char* colour, dash style, bool right = false) {
     plot_series line{std::move(title), colour, style, right};
     for (const sim::series_point& p : series) {
         line.x.push_back(p.time_s);
@@ -145,58 +146,71 @@ plot_figure run_figure(const run_summary& summary, const sim::simulation_result&
     plot_panel failures{"Failed reservations and fallbacks (cumulative)", time_label,
                         "reservations"};
     failures.series = {
-        over_time(rm.series, [](const sim::machine_stats& s) { return s.reservation_failures; },
-                  fmt::format("cma: failed ({})", grouped(cma.reservation_failures)), c_red,
-                  dash::solid),
-        over_time(rm.series, [](const sim::machine_stats& s) { return s.atomic_failures; },
-                  fmt::format("cma: of which atomic ({})", grouped(cma.atomic_failures)), c_red,
-                  dash::dashed),
-        over_time(rm.series, [](const sim::machine_stats& s) { return s.fallbacks; },
-                  fmt::format("cma: fallbacks, folio migrated ({})", grouped(cma.fallbacks)),
-                  c_red, dash::dotted),
-        over_time(rc.series,
-                  [](const sim::machine_stats& s) { return s.reservation_failures + s.fallbacks; },
-                  fmt::format("cleancache: failed or fell back ({})",
-                              grouped(cc.reservation_failures + cc.fallbacks)),
-                  c_blue, dash::solid),
+        over_time(
+            rm.series, [](const sim::machine_stats& s) { return s.reservation_failures; },
+            fmt::format("cma: failed ({})", grouped(cma.reservation_failures)), c_red, dash::solid),
+        over_time(
+            rm.series, [](const sim::machine_stats& s) { return s.atomic_failures; },
+            fmt::format("cma: of which atomic ({})", grouped(cma.atomic_failures)), c_red,
+            dash::dashed),
+        over_time(
+            rm.series, [](const sim::machine_stats& s) { return s.fallbacks; },
+            fmt::format("cma: fallbacks, folio migrated ({})", grouped(cma.fallbacks)), c_red,
+            dash::dotted),
+        over_time(
+            rc.series,
+            [](const sim::machine_stats& s) { return s.reservation_failures + s.fallbacks; },
+            fmt::format("cleancache: failed or fell back ({})",
+                        grouped(cc.reservation_failures + cc.fallbacks)),
+            c_blue, dash::solid),
     };
     figure.panels.push_back(std::move(failures));
 
     plot_panel displaced{"Pages moved or dropped to make room for tags (cumulative)", time_label,
                          "pages"};
     displaced.series = {
-        over_time(rm.series, [](const sim::machine_stats& s) { return s.pages_migrated; },
-                  fmt::format("cma: pages migrated ({})", grouped(cma.pages_migrated)), c_red,
-                  dash::solid),
-        over_time(rc.series, [](const sim::machine_stats& s) { return s.pages_dropped; },
-                  fmt::format("cleancache: cache pages dropped ({})", grouped(cc.pages_dropped)),
-                  c_blue, dash::solid),
+        over_time(
+            rm.series, [](const sim::machine_stats& s) { return s.pages_migrated; },
+            fmt::format("cma: pages migrated ({})", grouped(cma.pages_migrated)), c_red,
+            dash::solid),
+        over_time(
+            rc.series, [](const sim::machine_stats& s) { return s.pages_dropped; },
+            fmt::format("cleancache: cache pages dropped ({})", grouped(cc.pages_dropped)), c_blue,
+            dash::solid),
     };
     figure.panels.push_back(std::move(displaced));
 
     plot_panel use{"Tag storage use, and memory usable by the system", time_label,
                    "share of tag storage", "usable memory, GiB (dotted)"};
     use.percent_y = true;
-    const auto share = [tag_pages](uint64_t pages) { return static_cast<double>(pages) / tag_pages; };
+    const auto share = [tag_pages](uint64_t pages) {
+        return static_cast<double>(pages) / tag_pages;
+    };
     use.series = {
-        over_time(rc.series, [&](const sim::machine_stats& s) { return share(s.tag_pages_cached); },
-                  "cleancache: holding cache data", c_blue, dash::solid),
-        over_time(rc.series, [&](const sim::machine_stats& s) { return share(s.tag_pages_tags); },
-                  "cleancache: holding tags", c_blue, dash::dashed),
-        over_time(rc.series,
-                  [&](const sim::machine_stats& s) {
-                      return static_cast<double>(s.usable_pages) * gib_per_page;
-                  },
-                  "cleancache: usable memory (right axis)", c_blue, dash::dotted, true),
-        over_time(rm.series, [&](const sim::machine_stats& s) { return share(s.tag_pages_movable); },
-                  "cma: holding movable pages", c_red, dash::solid),
-        over_time(rm.series, [&](const sim::machine_stats& s) { return share(s.tag_pages_tags); },
-                  "cma: holding tags", c_red, dash::dashed),
-        over_time(rm.series,
-                  [&](const sim::machine_stats& s) {
-                      return static_cast<double>(s.usable_pages) * gib_per_page;
-                  },
-                  "cma: usable memory (right axis)", c_red, dash::dotted, true),
+        over_time(
+            rc.series, [&](const sim::machine_stats& s) { return share(s.tag_pages_cached); },
+            "cleancache: holding cache data", c_blue, dash::solid),
+        over_time(
+            rc.series, [&](const sim::machine_stats& s) { return share(s.tag_pages_tags); },
+            "cleancache: holding tags", c_blue, dash::dashed),
+        over_time(
+            rc.series,
+            [&](const sim::machine_stats& s) {
+                return static_cast<double>(s.usable_pages) * gib_per_page;
+            },
+            "cleancache: usable memory (right axis)", c_blue, dash::dotted, true),
+        over_time(
+            rm.series, [&](const sim::machine_stats& s) { return share(s.tag_pages_movable); },
+            "cma: holding movable pages", c_red, dash::solid),
+        over_time(
+            rm.series, [&](const sim::machine_stats& s) { return share(s.tag_pages_tags); },
+            "cma: holding tags", c_red, dash::dashed),
+        over_time(
+            rm.series,
+            [&](const sim::machine_stats& s) {
+                return static_cast<double>(s.usable_pages) * gib_per_page;
+            },
+            "cma: usable memory (right axis)", c_red, dash::dotted, true),
     };
     // The right axis spans both usable-memory lines with a margin, so neither sits on the frame.
     double low = 1e300, high = 0;
@@ -212,20 +226,19 @@ plot_figure run_figure(const run_summary& summary, const sim::simulation_result&
     }
     figure.panels.push_back(std::move(use));
 
-    plot_panel hits{"Cleancache hit ratio", time_label,
-                    "page-cache misses the cleancache served"};
+    plot_panel hits{"Cleancache hit ratio", time_label, "page-cache misses the cleancache served"};
     hits.percent_y = true;
     for (const auto& [r, s, name, colour] :
          {std::tuple{&rc, &cc, "cleancache", c_blue}, std::tuple{&rm, &cma, "cma", c_red}}) {
         // Over windows of ~1/50 of the run: one point per series interval would be mostly noise.
         const size_t intervals = r->series.empty() ? 0 : r->series.size() - 1;
         const size_t window = std::max<size_t>(1, (intervals + 49) / 50);
-        plot_series interval{fmt::format("{}: each {:.2g} s ({:.1f} % over the run)", name,
-                                         summary.what.workload.duration_s *
-                                             static_cast<double>(window) /
-                                             static_cast<double>(std::max<size_t>(intervals, 1)),
-                                         100 * s->hit_ratio),
-                             colour, dash::solid, false};
+        plot_series interval{
+            fmt::format("{}: each {:.2g} s ({:.1f} % over the run)", name,
+                        summary.what.workload.duration_s * static_cast<double>(window) /
+                            static_cast<double>(std::max<size_t>(intervals, 1)),
+                        100 * s->hit_ratio),
+            colour, dash::solid, false};
         for (size_t i = window; i < r->series.size(); i += window) {
             const sim::machine_stats& a = r->series[i - window].stats;
             const sim::machine_stats& b = r->series[i].stats;

@@ -86,11 +86,11 @@ inline constexpr kernel_latency_figures kernel_arm64_tcg{2118, 4887, 4665, 11600
 //    measured reservation dropped one folio;
 //  - a reservation that only adds references costs 0.
 inline constexpr double cleancache_claim_us = kernel_x86_64_tcg.reserve_with_drop_p50_ns / 1000;
-inline constexpr double cleancache_extra_drop_us =
-    kernel_x86_64_tcg.take_back_cached_p50_ns / 1000;
+inline constexpr double cleancache_extra_drop_us = kernel_x86_64_tcg.take_back_cached_p50_ns / 1000;
 constexpr double cleancache_reservation_cost(uint64_t blocks_claimed,
                                              uint64_t pages_dropped) noexcept {
-    const uint64_t extra_drops = pages_dropped > blocks_claimed ? pages_dropped - blocks_claimed : 0;
+    const uint64_t extra_drops =
+        pages_dropped > blocks_claimed ? pages_dropped - blocks_claimed : 0;
     return static_cast<double>(blocks_claimed) * cleancache_claim_us +
            static_cast<double>(extra_drops) * cleancache_extra_drop_us;
 }

@@ -51,7 +51,7 @@ struct strategy_result {
     std::vector<uint8_t> failed;     // the same reservations: 1 when it failed
     std::vector<gauge_sample> samples;
     std::vector<series_point> series; // simulation_options::series_points + 1 points, or none
-    uint64_t skipped_events = 0; // events on allocations this machine could not make
+    uint64_t skipped_events = 0;      // events on allocations this machine could not make
     uint64_t lookups() const noexcept { return stats.file_hits + stats.file_misses; }
     double hit_ratio() const noexcept {
         return lookups() == 0
@@ -102,9 +102,7 @@ public:
         out_.samples.push_back(
             {time_s, s.usable_pages, s.tag_pages_cached, s.tag_pages_movable, s.tag_pages_tags});
     }
-    void record_point(double time_s) {
-        out_.series.push_back({time_s, driver_.machine().stats()});
-    }
+    void record_point(double time_s) { out_.series.push_back({time_s, driver_.machine().stats()}); }
     void finish() {
         out_.stats = driver_.machine().stats();
         out_.skipped_events = driver_.skipped();
@@ -151,8 +149,7 @@ simulation_result simulate(const tag_map& map, const mixed_workload_params& para
     const uint64_t samples = std::max<uint32_t>(options.samples, 1);
     const uint64_t progress_every = std::max<uint64_t>(result.steps / 200, 1);
     const double step_s = 1.0 / params.total_rate();
-    const uint64_t points =
-        std::min(options.series_points, simulation_options::max_series_points);
+    const uint64_t points = std::min(options.series_points, simulation_options::max_series_points);
     if (points > 0) {
         on_cleancache.record_point(0);
         on_cma.record_point(0);

@@ -260,8 +260,8 @@ TEST_CASE("the time series: counters at the end of the fill and of each part of 
     with_series.series_points = 50;
     const simulation_result plain = simulate(map, params);
     const simulation_result r = simulate(map, params, with_series);
-    for (const auto& [s, p] : {std::pair{&r.cleancache, &plain.cleancache},
-                               std::pair{&r.cma, &plain.cma}}) {
+    for (const auto& [s, p] :
+         {std::pair{&r.cleancache, &plain.cleancache}, std::pair{&r.cma, &plain.cma}}) {
         CHECK(p->series.empty());
         REQUIRE(s->series.size() == 51);
         CHECK(s->series.front().time_s == 0);
