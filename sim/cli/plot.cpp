@@ -40,6 +40,8 @@ const char* dash_type(dash style) {
         return "dt (12,6)";
     case dash::dotted:
         return "dt (2,5)";
+    case dash::dash_dot:
+        return "dt (14,5,3,5)";
     case dash::solid:
         break;
     }

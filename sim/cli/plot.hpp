@@ -11,7 +11,7 @@ namespace tagsim {
 inline constexpr const char* cleancache_colour = "#0072B2";
 inline constexpr const char* cma_colour = "#D55E00";
 
-enum class dash { solid, dashed, dotted };
+enum class dash { solid, dashed, dotted, dash_dot };
 
 struct plot_series {
     std::string title;

@@ -143,12 +143,17 @@ plot_figure run_figure(const run_summary& summary, const sim::simulation_result&
                      {sim::cma_latency_fit(1), "published: CMA, same board (684 µs)"}};
     figure.panels.push_back(std::move(model));
 
-    plot_panel failures{"Failed reservations and fallbacks (cumulative)", time_label,
-                        "reservations"};
+    // Allocations that found no free block: the cleancache's price for not lending tag storage
+    // to movable pages (machine_stats counts failed reservations among them too).
+    const auto for_want_of_memory = [](const sim::machine_stats& s) {
+        return s.allocation_failures - s.reservation_failures;
+    };
+    plot_panel failures{"Failures and fallbacks (cumulative)", time_label, "events"};
     failures.series = {
         over_time(
             rm.series, [](const sim::machine_stats& s) { return s.reservation_failures; },
-            fmt::format("cma: failed ({})", grouped(cma.reservation_failures)), c_red, dash::solid),
+            fmt::format("cma: reservation failed ({})", grouped(cma.reservation_failures)), c_red,
+            dash::solid),
         over_time(
             rm.series, [](const sim::machine_stats& s) { return s.atomic_failures; },
             fmt::format("cma: of which atomic ({})", grouped(cma.atomic_failures)), c_red,
@@ -157,12 +162,19 @@ plot_figure run_figure(const run_summary& summary, const sim::simulation_result&
             rm.series, [](const sim::machine_stats& s) { return s.fallbacks; },
             fmt::format("cma: fallbacks, folio migrated ({})", grouped(cma.fallbacks)), c_red,
             dash::dotted),
+        over_time(rm.series, for_want_of_memory,
+                  fmt::format("cma: allocation failed ({})", grouped(cma.allocation_failures)),
+                  c_red, dash::dash_dot),
         over_time(
             rc.series,
             [](const sim::machine_stats& s) { return s.reservation_failures + s.fallbacks; },
             fmt::format("cleancache: failed or fell back ({})",
                         grouped(cc.reservation_failures + cc.fallbacks)),
             c_blue, dash::solid),
+        over_time(
+            rc.series, for_want_of_memory,
+            fmt::format("cleancache: allocation failed ({})", grouped(cc.allocation_failures)),
+            c_blue, dash::dash_dot),
     };
     figure.panels.push_back(std::move(failures));
 
