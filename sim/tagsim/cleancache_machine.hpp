@@ -167,11 +167,9 @@ private:
             static_cast<uint32_t>(manager_->stats().blocks_claimed - claimed_before);
         report.pages_dropped = static_cast<uint32_t>(recalled() - recalled_before);
         stats_.pages_dropped += report.pages_dropped;
-        const auto span = map_.blocks_for_folio(pfn, order).value();
-        // Each block claimed is one GCMA-style allocation of block_pages pages (dropping, never
-        // migrating); a reservation that only adds references costs nothing.
-        report.modelled_us = static_cast<double>(report.blocks_claimed) *
-                             gcma_latency_fit(map_.region(span.region).block_pages);
+        // Priced from the kernel module's own figures (cost_model.hpp).
+        report.modelled_us =
+            cleancache_reservation_cost(report.blocks_claimed, report.pages_dropped);
         return report;
     }
 
