@@ -1,16 +1,18 @@
 // Reference models for the simulator's flat structures: the node-based implementations they
-// replaced (std::set free lists, a std::map of records), kept as the
+// replaced (std::set free lists, a std::map of records, a std::list LRU), kept as the
 // behaviour the flat ones must reproduce choice for choice. Randomized differential tests
 // (tests/sim/*_test.cpp) drive both with the same operations and compare every answer.
 #pragma once
 
 #include <cstdint>
 #include <iterator>
+#include <list>
 #include <map>
 #include <optional>
 #include <set>
 #include <span>
 #include <stdexcept>
+#include <unordered_map>
 #include <vector>
 
 #include <tagcache/base/assert.hpp>
@@ -268,6 +270,42 @@ private:
         return pfn < record.end() && record.kind == allocation_kind::movable ? &record : nullptr;
     }
     std::map<pfn_t, allocation_record> records_;
+};
+
+// The page cache as a std::list in recency order and an unordered_map into it (tagsim before
+// the flat one).
+class reference_lru_page_cache {
+public:
+    struct entry {
+        uint64_t page = 0;
+        uint64_t allocation = 0;
+    };
+    explicit reference_lru_page_cache(uint64_t capacity) : capacity_(capacity) {}
+    bool touch(uint64_t page) {
+        const auto it = index_.find(page);
+        if (it == index_.end())
+            return false;
+        order_.splice(order_.begin(), order_, it->second);
+        return true;
+    }
+    std::optional<entry> evict_if_full() {
+        if (order_.size() < capacity_ || order_.empty())
+            return std::nullopt;
+        const entry victim = order_.back();
+        index_.erase(victim.page);
+        order_.pop_back();
+        return victim;
+    }
+    void insert(uint64_t page, uint64_t allocation) {
+        order_.push_front({page, allocation});
+        index_.emplace(page, order_.begin());
+    }
+    uint64_t size() const noexcept { return order_.size(); }
+
+private:
+    uint64_t capacity_;
+    std::list<entry> order_;
+    std::unordered_map<uint64_t, std::list<entry>::iterator> index_;
 };
 
 } // namespace tagcache::test

@@ -4,12 +4,14 @@
 // agree exactly, not just be valid.
 #include <tagsim/sim.hpp>
 #include <tagsim/hierarchical_bitmap.hpp>
+#include <tagsim/id_map.hpp>
 
 #include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <random>
 #include <set>
+#include <unordered_map>
 #include <vector>
 
 #include "catch.hpp"
@@ -210,5 +212,68 @@ TEST_CASE("allocation table: the flat table answers as the std::map did", "[sim]
             if (step % 128 == 0)
                 REQUIRE(flat.records() == tree.records());
         }
+    }
+}
+
+TEST_CASE("lru page cache: the flat cache evicts as the std::list one did", "[sim][structures]") {
+    for (const uint64_t capacity : {1ull, 2ull, 7ull, 64ull, 1000ull}) {
+        std::mt19937_64 rng(capacity);
+        const auto below = [&](uint64_t n) { return rng() % n; };
+        lru_page_cache flat(capacity);
+        test::reference_lru_page_cache tree(capacity);
+        uint64_t next_allocation = 0;
+        for (int step = 0; step < 50'000; ++step) {
+            CAPTURE(capacity, step);
+            // A hot set and a wide range, so hits, misses and evictions all happen.
+            const uint64_t page = below(3) == 0 ? below(capacity + 3) : below(4 * capacity + 50);
+            const bool hit = flat.touch(page);
+            REQUIRE(hit == tree.touch(page));
+            if (!hit) {
+                const auto a = flat.evict_if_full();
+                const auto b = tree.evict_if_full();
+                REQUIRE(a.has_value() == b.has_value());
+                if (a) {
+                    REQUIRE(a->page == b->page);
+                    REQUIRE(a->allocation == b->allocation);
+                }
+                flat.insert(page, next_allocation);
+                tree.insert(page, next_allocation++);
+            }
+            REQUIRE(flat.size() == tree.size());
+        }
+    }
+}
+
+TEST_CASE("id map: agrees with an unordered_map and frees dead chunks' ids",
+          "[sim][structures]") {
+    std::mt19937_64 rng(5);
+    const auto below = [&](uint64_t n) { return rng() % n; };
+    id_map flat;
+    std::unordered_map<uint64_t, uint64_t> model;
+    std::vector<uint64_t> live;
+    uint64_t next_id = 0;
+    for (int step = 0; step < 400'000; ++step) {
+        CAPTURE(step);
+        if (below(100) < 52 || live.empty()) {
+            const uint64_t id = next_id++;
+            if (below(5) == 0)
+                continue; // a failed allocation: its id is never mapped
+            const uint64_t value = rng() >> 1;
+            flat.insert(id, value);
+            model.emplace(id, value);
+            live.push_back(id);
+        } else {
+            // Mostly the oldest live ids (as a page cache frees), sometimes any.
+            const size_t i = below(3) == 0 ? below(live.size()) : below(std::min<size_t>(live.size(), 8));
+            REQUIRE(flat.erase(live[i]));
+            model.erase(live[i]);
+            live.erase(live.begin() + static_cast<std::ptrdiff_t>(i));
+        }
+        const uint64_t probe = below(next_id + 10);
+        const auto it = model.find(probe);
+        REQUIRE(flat.find(probe) == (it == model.end() ? std::nullopt : std::optional(it->second)));
+        REQUIRE(flat.size() == model.size());
+        if (it == model.end())
+            REQUIRE_FALSE(flat.erase(probe));
     }
 }
