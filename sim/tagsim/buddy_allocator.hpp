@@ -10,6 +10,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -48,19 +49,21 @@ public:
 
     // The lowest free block of 2^order pages, or nothing.
     std::optional<pfn_t> allocate(unsigned order) {
-        for (unsigned o = order; o <= max_order_; ++o) {
-            for (range_free_lists& lists : free_lists_) {
-                if (!lists.has(o))
-                    continue;
-                const uint64_t index = lists.by_order[o].find_first();
-                const pfn_t block = lists.head_of(index, o);
-                lists.take_free(block, o);
-                split(lists, block, o, order);
-                free_pages_ -= pfn_t{1} << order;
-                return block;
-            }
+        // The smallest order >= `order` with a free block, then its lowest range with one.
+        const uint64_t orders = free_orders() & at_or_above(order);
+        if (orders == 0)
+            return std::nullopt;
+        const auto o = static_cast<unsigned>(std::countr_zero(orders));
+        for (range_free_lists& lists : free_lists_) {
+            if (!lists.has(o))
+                continue;
+            const pfn_t block = lists.head_of(lists.by_order[o].find_first(), o);
+            lists.take_free(block, o);
+            split(lists, block, o, order);
+            free_pages_ -= pfn_t{1} << order;
+            return block;
         }
-        return std::nullopt;
+        return std::nullopt; // not reached: some range has order o
     }
 
     // The free block of 2^order pages at `pfn` (aligned), if it is free.
@@ -68,9 +71,11 @@ public:
         range_free_lists* lists = lists_of(pfn);
         if (lists == nullptr)
             return false; // free blocks lie inside the ranges
-        for (unsigned o = order; o <= max_order_; ++o) {
+        for (uint64_t orders = lists->orders & at_or_above(order); orders != 0;
+             orders &= orders - 1) {
+            const auto o = static_cast<unsigned>(std::countr_zero(orders));
             const pfn_t head = pfn & ~((pfn_t{1} << o) - 1);
-            if (!lists->has(o) || !lists->take(head, o))
+            if (!lists->take(head, o))
                 continue;
             // Split the containing block down to `pfn`, freeing the halves that do not hold it.
             for (unsigned level = o; level > order; --level) {
@@ -181,7 +186,9 @@ public:
     // The lowest head at or after `from` of a free block of any order >= `order`.
     std::optional<pfn_t> lowest_free_head(unsigned order, pfn_t from) const {
         std::optional<pfn_t> head;
-        for (unsigned o = order; o <= max_order_; ++o) {
+        for (uint64_t orders = free_orders() & at_or_above(order); orders != 0;
+             orders &= orders - 1) {
+            const auto o = static_cast<unsigned>(std::countr_zero(orders));
             const std::optional<pfn_t> next = next_free_block(o, from);
             if (next && (!head || *next < *head))
                 head = next;
@@ -240,6 +247,17 @@ private:
             orders |= uint64_t{1} << order;
         }
     };
+
+    // The orders with a free block in some range, as a mask.
+    uint64_t free_orders() const noexcept {
+        uint64_t orders = 0;
+        for (const range_free_lists& lists : free_lists_)
+            orders |= lists.orders;
+        return orders;
+    }
+    static constexpr uint64_t at_or_above(unsigned order) noexcept {
+        return order >= 64 ? 0 : ~uint64_t{0} << order;
+    }
 
     // A range becomes the largest aligned blocks that fit in it.
     void add_free(range_free_lists& lists) {
