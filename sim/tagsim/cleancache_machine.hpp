@@ -86,8 +86,8 @@ public:
     // Frees a whole allocation (its head pfn and order), releasing its tag storage if tagged.
     // Errors as cma_machine's: not_allocated (a double free?), page_pinned.
     result<void> free(pfn_t pfn, unsigned order) {
-        const allocation_record* record = live_.find(pfn);
-        if (record == nullptr || record->order != order)
+        const std::optional<allocation_record> record = live_.find(pfn);
+        if (!record || record->order != order)
             return errc::not_allocated;
         if (record->pins != 0)
             return errc::page_pinned;
