@@ -150,9 +150,9 @@ void cma_reserve(benchmark::State& state, uint32_t movable, bool copy) {
         [&] {
             for (const pfn_t pfn : placed) { // undo the last batch
                 (void)storage.release(pfn, 0);
-                for (const auto& [head, record] : std::map(owners.records())) {
-                    normal.free(head, record.order);
-                    owners.erase(head);
+                for (const sim::allocation_record& record : owners.records()) { // a copy
+                    normal.free(record.pfn, record.order);
+                    owners.erase(record.pfn);
                 }
             }
             placed.clear();

@@ -360,11 +360,9 @@ void measure_cma(uint32_t tag_pages, uint32_t movable, uint64_t samples, std::mt
 
             // Undo: release the tags, free the tagged page and the migrated movable pages.
             require(storage.release(pfn, 0).has_value(), "CMA release failed");
-            const std::vector<std::pair<const pfn_t, sim::allocation_record>> live(
-                owners.records().begin(), owners.records().end());
-            for (const auto& [head, record] : live) {
-                normal.free(head, record.order);
-                owners.erase(head);
+            for (const sim::allocation_record& record : owners.records()) { // a copy
+                normal.free(record.pfn, record.order);
+                owners.erase(record.pfn);
             }
         }
     }

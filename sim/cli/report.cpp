@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <utility>
 
 #include "policies.hpp"
 
@@ -118,12 +119,13 @@ std::string triple(const latency_summary& l, const char* format) {
 
 } // namespace
 
-run_summary run_scenario(const scenario& what, bool progress,
-                         std::vector<std::vector<double>>* latencies) {
+run_summary run_scenario(const scenario& what, bool progress, sim::simulation_result* raw) {
     const tagcache::tag_map map = what.map();
     sim::simulation_options options;
     options.placement = what.placement;
     options.samples = 10;
+    if (raw != nullptr)
+        options.series_points = 500; // figures: enough for a smooth line, few enough to draw
     progress_bar bar(progress);
     options.progress = [&bar](double done) { bar(done); };
     sim::simulation_result result;
@@ -143,13 +145,8 @@ run_summary run_scenario(const scenario& what, bool progress,
     run.seconds = result.seconds;
     run.cleancache = summarise(result.cleancache, result.tag_pages);
     run.cma = summarise(result.cma, result.tag_pages);
-    if (latencies != nullptr) {
-        latencies->clear();
-        for (const sim::strategy_result* r : {&result.cleancache, &result.cma}) {
-            latencies->push_back(r->modelled_us);
-            std::sort(latencies->back().begin(), latencies->back().end());
-        }
-    }
+    if (raw != nullptr)
+        *raw = std::move(result);
     return run;
 }
 
@@ -187,8 +184,8 @@ void print_table(const run_summary& run) {
         triple(c.measured_ns, "{:.0f}/{:.0f}/{:.0f}"),
         triple(m.measured_ns, "{:.0f}/{:.0f}/{:.0f}"));
     row("reservation latency p50/p99/max, cost model us",
-        triple(c.modelled_us, "{:.0f}/{:.0f}/{:.0f}"),
-        triple(m.modelled_us, "{:.0f}/{:.0f}/{:.0f}"));
+        triple(c.modelled_us, "{:.2f}/{:.2f}/{:.2f}"),
+        triple(m.modelled_us, "{:.2f}/{:.2f}/{:.2f}"));
     count("pages migrated", c.pages_migrated, m.pages_migrated);
     count("bytes copied", c.bytes_copied, m.bytes_copied);
     count("allocations failed for want of memory", c.allocation_failures, m.allocation_failures);

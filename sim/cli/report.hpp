@@ -43,9 +43,9 @@ struct run_summary {
 };
 
 // Runs the scenario (progress: stderr bar on a TTY for runs over a second, when asked).
-// `latencies` receives both strategies' cost-model latencies, sorted, when not null.
+// `raw` receives the simulation itself, with its time series, when not null (figures).
 run_summary run_scenario(const scenario& what, bool progress,
-                         std::vector<std::vector<double>>* latencies = nullptr);
+                         tagcache::sim::simulation_result* raw = nullptr);
 
 void print_table(const run_summary& run);
 nlohmann::json to_json(const run_summary& run);

@@ -9,6 +9,7 @@
 
 #include "plot.hpp"
 #include "report.hpp"
+#include "run_figure.hpp"
 #include "scenario.hpp"
 
 namespace tagsim {
@@ -25,13 +26,13 @@ void run(const run_options& options) {
     if (options.json && options.csv)
         throw std::invalid_argument("--json and --csv exclude each other");
     if (!options.plot.empty())
-        require_gnuplot(); // before the run, not after it
+        require_plot_file(options.plot); // before the run, not after it
     scenario what =
         options.scenario_path.empty() ? default_scenario() : read_scenario(options.scenario_path);
     apply_overrides(what, options.seed, options.duration_s);
-    std::vector<std::vector<double>> latencies;
+    tagcache::sim::simulation_result raw;
     const run_summary summary = run_scenario(what, !options.json && !options.csv,
-                                             options.plot.empty() ? nullptr : &latencies);
+                                             options.plot.empty() ? nullptr : &raw);
     if (options.json)
         fmt::print("{}\n", to_json(summary).dump(2));
     else if (options.csv)
@@ -39,23 +40,7 @@ void run(const run_options& options) {
     else
         print_table(summary);
     if (!options.plot.empty()) {
-        // The cost model's latency CDF: the share of reservations at or under each latency.
-        std::vector<plot_series> series;
-        const char* names[] = {"cleancache", "cma (baseline)"};
-        for (size_t s = 0; s < latencies.size(); ++s) {
-            plot_series line{names[s], {}, {}};
-            const std::vector<double>& sorted = latencies[s];
-            const size_t points = std::min<size_t>(sorted.size(), 2000);
-            for (size_t i = 0; i < points; ++i) {
-                const size_t at = (i + 1) * sorted.size() / points - 1;
-                line.x.push_back(std::max(sorted[at], 0.1)); // log axis: 0 us drawn at 0.1
-                line.y.push_back(static_cast<double>(at + 1) / static_cast<double>(sorted.size()));
-            }
-            series.push_back(std::move(line));
-        }
-        plot_lines(options.plot, "tag-storage reservation latency (cost model), " + what.name,
-                   "latency, us (cost model; 0 drawn at 0.1)", "share of reservations", series,
-                   true);
+        plot(options.plot, run_figure(summary, raw));
         fmt::print(stderr, "tagsim: plotted {}\n", options.plot);
     }
 }
@@ -67,7 +52,8 @@ void add_options(CLI::App* command, run_options& options) {
     command->add_flag("--json", options.json, "print one JSON object instead of a table");
     command->add_flag("--csv", options.csv, "print CSV (a header, one row per strategy)");
     command->add_option("--plot", options.plot,
-                        "also render the reservation latency CDF to this PNG (needs gnuplot)");
+                        "also draw the run's figure (latency, failures, migrations, tag storage use, hit "
+                        "ratio) to this .png or .svg (needs gnuplot)");
 }
 
 } // namespace

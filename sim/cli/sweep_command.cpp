@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "plot.hpp"
@@ -102,7 +103,7 @@ void sweep_capacity(const scenario& what, std::vector<double> values, const std:
     }
     const file_traffic traffic = record_file_traffic(what.workload);
     fmt::print("capacity_mib,capacity_pages,policy,lookups,hits,hit_ratio\n");
-    plot_series line{"cleancache hit ratio (" + what.policy + ")", {}, {}};
+    plot_series line{"cleancache", cleancache_colour, dash::solid, false};
     for (const double mib : values) {
         const auto pages = static_cast<uint64_t>(mib * 1048576.0 / static_cast<double>(page_bytes));
         std::pair<uint64_t, uint64_t> counts;
@@ -117,9 +118,22 @@ void sweep_capacity(const scenario& what, std::vector<double> values, const std:
         line.x.push_back(mib);
         line.y.push_back(ratio);
     }
-    if (!plot.empty())
-        plot_lines(plot, "cleancache hit ratio vs capacity, " + what.name + " (no tag take-backs)",
-                   "cleancache capacity, MiB", "hit ratio", {line}, true);
+    if (plot.empty())
+        return;
+    plot_figure figure;
+    plot_panel panel{"Cleancache hit ratio by capacity ('" + what.name +
+                         "' file reads replayed, no tag take-backs)",
+                     "cleancache capacity, MiB (log scale)",
+                     "page-cache misses the cleancache served"};
+    panel.log_x = panel.percent_y = true;
+    panel.log_base = 2;
+    line.title = "cleancache, " + what.policy + " eviction";
+    line.points = true;
+    panel.series.push_back(std::move(line));
+    panel.markers.push_back({static_cast<double>(tag_mib),
+                             fmt::format("this scenario's tag storage: {} MiB", tag_mib)});
+    figure.panels.push_back(std::move(panel));
+    tagsim::plot(plot, figure);
 }
 
 void sweep_policy(scenario what, const std::vector<double>& values, const std::string& plot) {
@@ -190,8 +204,9 @@ void sweep_tagged_fraction(const scenario& what, std::vector<double> values,
     const unsigned max_order = what.workload.tagged_max_order;
     fmt::print("tagged_fraction,max_order,block_pages,lendable_formula,lendable_scattered,"
                "lendable_clustered\n");
-    plot_series formula{"formula (scattered)", {}, {}}, scattered{"simulated, scattered", {}, {}},
-        clustered{"simulated, clustered", {}, {}};
+    plot_series formula{"formula", "#555555", dash::dashed, false},
+        scattered{"scattered", cleancache_colour, dash::solid, false},
+        clustered{"clustered", "#009E73", dash::solid, false};
     for (const double f : values) {
         const double expected = formula_lendable(f, max_order, block_pages);
         const double s = simulated_lendable(map, sim::tagged_placement::scattered, f, max_order,
@@ -206,15 +221,31 @@ void sweep_tagged_fraction(const scenario& what, std::vector<double> values,
         scattered.y.push_back(s);
         clustered.y.push_back(c);
     }
-    if (!plot.empty())
-        plot_lines(plot, "lendable tag storage vs tagged fraction, " + what.name,
-                   "tagged fraction of memory", "share of tag storage lendable",
-                   {formula, scattered, clustered});
+    if (plot.empty())
+        return;
+    plot_figure figure;
+    plot_panel panel{fmt::format("Tag storage lendable once tagged folios (orders 0-{}) fill a share "
+                                 "of '{}'",
+                                 max_order, what.name),
+                     "tagged memory, % of all memory", "tag storage not needed for tags"};
+    panel.percent_y = true;
+    formula.title = fmt::format("formula: each of a block's 32x{} pages tagged independently",
+                                block_pages);
+    scattered.title = "simulated, tagged folios scattered over memory";
+    clustered.title = "simulated, tagged folios clustered at the bottom";
+    for (auto* line : {&formula, &scattered, &clustered})
+        for (double& x : line->x)
+            x *= 100; // per cent of memory
+    for (auto* line : {&formula, &scattered, &clustered})
+        line->points = true;
+    panel.series = {formula, scattered, clustered};
+    figure.panels.push_back(std::move(panel));
+    tagsim::plot(plot, figure);
 }
 
 void sweep(const sweep_options& options) {
     if (!options.plot.empty())
-        require_gnuplot(); // before the run, not after it
+        require_plot_file(options.plot); // before the run, not after it
     if (options.vary != "capacity" && options.vary != "policy" &&
         options.vary != "tagged-fraction")
         throw std::invalid_argument("unknown --vary " + tagcache::sim::quoted(options.vary) +
@@ -258,7 +289,8 @@ void add_sweep_command(CLI::App& app) {
     command->add_option("--duration", options->duration_s,
                         "override the scenario's duration, in seconds of model time");
     command->add_option("--plot", options->plot,
-                        "also render to this PNG with gnuplot (capacity, tagged-fraction)");
+                        "also draw the sweep to this .png or .svg with gnuplot (capacity, "
+                        "tagged-fraction)");
     command->callback([options] { sweep(*options); });
 }
 

@@ -172,43 +172,60 @@ void print_csv(const sim::tmem_params& p, const std::vector<sim::tmem_result>& r
                    r.tag_reserve_mean_mib);
 }
 
-// FILE.png: host free memory; FILE-hits.png: hit ratio, one line per strategy each.
-void plot(const std::string& png, const sim::tmem_params& p,
-          const std::vector<sim::tmem_result>& results) {
-    std::vector<plot_series> memory, hits;
-    plot_series target{"free target", {}, {}};
-    for (const auto& r : results) {
-        plot_series m{sim::strategy_name(r.strategy), {}, {}};
-        plot_series h{sim::strategy_name(r.strategy), {}, {}};
+// One figure, two panels: the host's free memory (and its target) and the guests' hit ratio over
+// time, one line per strategy.
+void plot_results(const std::string& file, const sim::tmem_params& p,
+                  const std::vector<sim::tmem_result>& results) {
+    // Okabe-Ito colours, readable by colour-blind readers (as plot.hpp's).
+    const char* colours[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7"};
+    plot_panel memory;
+    memory.title = "Host free memory";
+    memory.x_label = "time, s";
+    memory.y_label = "MiB";
+    plot_panel hits;
+    hits.title = "Guests' hit ratio (page cache + tmem), per second";
+    hits.x_label = "time, s";
+    hits.y_label = "hit ratio";
+    hits.percent_y = true;
+    plot_series target;
+    target.title = "free target";
+    target.colour = "#000000";
+    target.style = dash::dashed;
+    for (size_t i = 0; i < results.size(); ++i) {
+        const sim::tmem_result& r = results[i];
+        plot_series m, h;
+        m.title = h.title = sim::strategy_name(r.strategy);
+        m.colour = h.colour = colours[i % 4];
         for (const sim::tmem_sample& s : r.samples) {
             m.x.push_back(s.time_s);
             m.y.push_back(s.host_free_mib);
             h.x.push_back(s.time_s);
             h.y.push_back(s.hit_ratio);
-            if (&r == &results.front()) {
+            if (i == 0) {
                 target.x.push_back(s.time_s);
                 target.y.push_back(s.target_free_mib);
             }
         }
-        memory.push_back(std::move(m));
-        hits.push_back(std::move(h));
+        memory.series.push_back(std::move(m));
+        hits.series.push_back(std::move(h));
     }
-    memory.push_back(std::move(target));
-    const size_t dot = png.rfind('.');
-    const std::string hits_png = (dot == std::string::npos || dot < png.rfind('/') + 1)
-                                     ? png + "-hits"
-                                     : png.substr(0, dot) + "-hits" + png.substr(dot);
-    plot_lines(png, "host free memory, " + p.name, "time, s", "MiB", memory);
-    plot_lines(hits_png, "guests' hit ratio (page cache + tmem), " + p.name, "time, s",
-               "hit ratio, per second", hits);
-    fmt::print(stderr, "tagsim: plotted {} and {}\n", png, hits_png);
+    memory.series.push_back(std::move(target));
+    plot_figure figure;
+    figure.title = "Giving guest memory back: virtio-tmem, virtio-balloon, virtio-mem (" +
+                   p.name + ")";
+    figure.panels.push_back(std::move(memory));
+    figure.panels.push_back(std::move(hits));
+    tagsim::plot(file, figure);
+    fmt::print(stderr, "tagsim: plotted {}\n", file);
 }
 
 void run(const tmem_options& options) {
     if (options.json && options.csv)
         throw std::invalid_argument("--json and --csv exclude each other");
-    if (!options.plot.empty())
+    if (!options.plot.empty()) {
         require_gnuplot();
+        require_plot_file(options.plot);
+    }
     sim::tmem_params p = options.scenario_path.empty() ? sim::default_tmem_params()
                                                        : read_tmem_scenario(options.scenario_path);
     if (!options.pressure_trace.empty())
@@ -224,7 +241,7 @@ void run(const tmem_options& options) {
     else
         print_table(p, results);
     if (!options.plot.empty())
-        plot(options.plot, p, results);
+        plot_results(options.plot, p, results);
 }
 
 } // namespace
@@ -245,8 +262,8 @@ void add_tmem_command(CLI::App& app) {
     command->add_flag("--json", options->json, "print one JSON object (with the time series)");
     command->add_flag("--csv", options->csv, "print CSV (a header, one row per strategy)");
     command->add_option("--plot", options->plot,
-                        "render host free memory to this PNG and the hit ratio beside it "
-                        "(NAME-hits.png; needs gnuplot)");
+                        "render host free memory and the hit ratio over time to this PNG or SVG "
+                        "(needs gnuplot)");
     command->callback([options] { run(*options); });
 }
 

@@ -86,8 +86,8 @@ public:
     // Frees a whole allocation (its head pfn and order), releasing its tag storage if tagged.
     // Errors as cma_machine's: not_allocated (a double free?), page_pinned.
     result<void> free(pfn_t pfn, unsigned order) {
-        const allocation_record* record = live_.find(pfn);
-        if (record == nullptr || record->order != order)
+        const std::optional<allocation_record> record = live_.find(pfn);
+        if (!record || record->order != order)
             return errc::not_allocated;
         if (record->pins != 0)
             return errc::page_pinned;
@@ -167,11 +167,9 @@ private:
             static_cast<uint32_t>(manager_->stats().blocks_claimed - claimed_before);
         report.pages_dropped = static_cast<uint32_t>(recalled() - recalled_before);
         stats_.pages_dropped += report.pages_dropped;
-        const auto span = map_.blocks_for_folio(pfn, order).value();
-        // Each block claimed is one GCMA-style allocation of block_pages pages (dropping, never
-        // migrating); a reservation that only adds references costs nothing.
-        report.modelled_us = static_cast<double>(report.blocks_claimed) *
-                             gcma_latency_fit(map_.region(span.region).block_pages);
+        // Priced from the kernel module's own figures (cost_model.hpp).
+        report.modelled_us =
+            cleancache_reservation_cost(report.blocks_claimed, report.pages_dropped);
         return report;
     }
 

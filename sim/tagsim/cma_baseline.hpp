@@ -112,8 +112,8 @@ public:
     }
     // Frees an unpinned movable allocation that lives in tag storage.
     result<void> free_movable(pfn_t pfn) {
-        const allocation_record* record = owners_.find(pfn);
-        if (record == nullptr || record->kind != allocation_kind::movable || !cma_.owns(pfn))
+        const std::optional<allocation_record> record = owners_.find(pfn);
+        if (!record || record->kind != allocation_kind::movable || !cma_.owns(pfn))
             return cma_error::not_allocated;
         if (record->pins != 0)
             return cma_error::pinned;
@@ -161,11 +161,11 @@ public:
                 blocks += served != 0 ? 1 : 0;
                 const pfn_range tags = region.tag_pages_of_block(b);
                 for (pfn_t p = tags.first; p < tags.end(); ++p) {
-                    const allocation_record* owner = owners_.containing(p);
-                    if (served != 0 && (cma_.is_free(p) || owner != nullptr))
+                    const std::optional<allocation_record> owner = owners_.containing(p);
+                    if (served != 0 && (cma_.is_free(p) || owner.has_value()))
                         return "a block holds tags but a page is free or allocated";
                     if (served == 0 && !cma_.is_free(p) &&
-                        (owner == nullptr || owner->kind != allocation_kind::movable))
+                        (!owner || owner->kind != allocation_kind::movable))
                         return "an allocated tag-storage page is in no movable allocation";
                 }
             }
@@ -306,8 +306,8 @@ private:
                 if (cma_.is_free(p))
                     continue;
                 held_movable = true;
-                allocation_record* owner = owners_.containing(p);
-                TAGCACHE_ASSERT(owner != nullptr, "an allocated tag page has no owner");
+                const std::optional<allocation_record> owner = owners_.containing(p);
+                TAGCACHE_ASSERT(owner.has_value(), "an allocated tag page has no owner");
                 ok = owner->pins == 0 && migrate(*owner, exclude, report);
             }
             report.modelled_us += cma_block_claim_cost(held_movable, tags.count);
@@ -338,8 +338,9 @@ private:
     std::optional<pfn_t> allocate_cma_outside(unsigned order, const pfn_range& exclude) {
         const uint64_t size = uint64_t{1} << order;
         for (unsigned o = order; o <= cma_.max_order(); ++o)
-            for (const pfn_t head : cma_.free_blocks(o))
-                for (pfn_t at = head; at < head + (pfn_t{1} << o); at += size)
+            for (auto head = cma_.next_free_block(o, 0); head;
+                 head = cma_.next_free_block(o, *head + 1))
+                for (pfn_t at = *head; at < *head + (pfn_t{1} << o); at += size)
                     if (!exclude.overlaps({at, size})) {
                         const bool allocated = cma_.allocate_at(at, order);
                         TAGCACHE_ASSERT(allocated, "a free CMA block is not free");
@@ -359,8 +360,9 @@ private:
         std::optional<block_span> previous;
         unsigned examined = 0;
         for (unsigned o = order; o <= normal_.max_order(); ++o) {
-            for (const pfn_t head : normal_.free_blocks(o)) {
-                for (pfn_t at = head; at < head + (pfn_t{1} << o); at += pages) {
+            for (auto head = normal_.next_free_block(o, 0); head;
+                 head = normal_.next_free_block(o, *head + 1)) {
+                for (pfn_t at = *head; at < *head + (pfn_t{1} << o); at += pages) {
                     const auto span = map_.blocks_for_folio(at, order);
                     if (!span || (previous && *previous == *span))
                         continue;
@@ -393,7 +395,7 @@ private:
         add_references(span, to, order);
         copied(uint64_t{1} << order, report);
         report.modelled_us += cma_folio_migration_cost(uint64_t{1} << order);
-        if (owners_.find(from) != nullptr)
+        if (owners_.contains(from))
             owners_.move(from, to);
         normal_.free(from, order);
         report.pfn = to;

@@ -69,8 +69,8 @@ public:
     // Errors: cma_error::not_allocated (no allocation there of that order: a double free?),
     // cma_error::pinned (a pinned page holds a reference).
     result<void> free(pfn_t pfn, unsigned order) {
-        const allocation_record* record = owners_.find(pfn);
-        if (record == nullptr || record->order != order)
+        const std::optional<allocation_record> record = owners_.find(pfn);
+        if (!record || record->order != order)
             return cma_error::not_allocated;
         if (record->pins != 0)
             return cma_error::pinned;

@@ -22,6 +22,11 @@ struct simulation_options {
     tagged_placement placement = tagged_placement::scattered;
     cma_options cma{};
     uint32_t samples = 20; // gauge samples over the steady state (at its end included)
+    // Points of the time series (figures): the counters at the end of the fill and at the end
+    // of each of this many equal parts of the run; 0 records none. Reading them changes no
+    // figure; at most max_series_points.
+    uint32_t series_points = 0;
+    static constexpr uint32_t max_series_points = 1000;
     // Called now and then with the fraction done (progress bars); may be empty.
     std::function<void(double)> progress{};
 };
@@ -32,13 +37,21 @@ struct gauge_sample {
     uint64_t usable_pages = 0, tag_pages_cached = 0, tag_pages_movable = 0, tag_pages_tags = 0;
 };
 
+// One point of the time series: the machine's counters (cumulative) and gauges at a time.
+struct series_point {
+    double time_s = 0; // model time; 0 is the end of the fill
+    machine_stats stats;
+};
+
 struct strategy_result {
     std::string name;
     machine_stats stats;
     std::vector<double> measured_ns; // per reservation attempted (failed ones included)
     std::vector<double> modelled_us; // the same reservations, priced by the cost model
+    std::vector<uint8_t> failed;     // the same reservations: 1 when it failed
     std::vector<gauge_sample> samples;
-    uint64_t skipped_events = 0; // events on allocations this machine could not make
+    std::vector<series_point> series; // simulation_options::series_points + 1 points, or none
+    uint64_t skipped_events = 0;      // events on allocations this machine could not make
     uint64_t lookups() const noexcept { return stats.file_hits + stats.file_misses; }
     double hit_ratio() const noexcept {
         return lookups() == 0
@@ -81,6 +94,7 @@ public:
         if (report.error == errc::ok || report.reservation.error != errc::ok) {
             out_.measured_ns.push_back(report.reservation.measured_ns);
             out_.modelled_us.push_back(report.reservation.modelled_us);
+            out_.failed.push_back(report.error != errc::ok ? 1 : 0);
         }
     }
     void sample(double time_s) {
@@ -88,6 +102,7 @@ public:
         out_.samples.push_back(
             {time_s, s.usable_pages, s.tag_pages_cached, s.tag_pages_movable, s.tag_pages_tags});
     }
+    void record_point(double time_s) { out_.series.push_back({time_s, driver_.machine().stats()}); }
     void finish() {
         out_.stats = driver_.machine().stats();
         out_.skipped_events = driver_.skipped();
@@ -134,15 +149,26 @@ simulation_result simulate(const tag_map& map, const mixed_workload_params& para
     const uint64_t samples = std::max<uint32_t>(options.samples, 1);
     const uint64_t progress_every = std::max<uint64_t>(result.steps / 200, 1);
     const double step_s = 1.0 / params.total_rate();
-    uint64_t next_sample = 1;
+    const uint64_t points = std::min(options.series_points, simulation_options::max_series_points);
+    if (points > 0) {
+        on_cleancache.record_point(0);
+        on_cma.record_point(0);
+    }
+    uint64_t next_sample = 1, next_point = 1;
     for (uint64_t step = 0; step < result.steps; ++step) {
         workload.step(both);
+        const double time_s = static_cast<double>(step + 1) * step_s;
         // Sample at the end of each of `samples` equal parts of the run.
         if ((step + 1) * samples >= next_sample * result.steps) {
-            const double time_s = static_cast<double>(step + 1) * step_s;
             on_cleancache.sample(time_s);
             on_cma.sample(time_s);
             ++next_sample;
+        }
+        // The time series likewise, in `points` parts (reads only: no figure changes).
+        if (points > 0 && (step + 1) * points >= next_point * result.steps) {
+            on_cleancache.record_point(time_s);
+            on_cma.record_point(time_s);
+            ++next_point;
         }
         if (options.progress && step % progress_every == 0)
             options.progress(static_cast<double>(step) / static_cast<double>(result.steps));

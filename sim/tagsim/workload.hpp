@@ -5,8 +5,9 @@
 #pragma once
 
 #include <cstdint>
-#include <unordered_map>
+#include <optional>
 
+#include "id_map.hpp"
 #include "tag_machine.hpp"
 
 namespace tagcache::sim {
@@ -54,26 +55,26 @@ public:
             report = machine_.allocate(event.order, event.kind, reserve_context{event.atomic});
             const uint64_t id = next_id_++;
             if (report.error == errc::ok)
-                live_.emplace(id, placed{report.pfn, report.order});
+                live_.insert(id, placed{report.pfn, report.order}.packed());
             return report;
         }
         case workload_op::free:
         case workload_op::pin:
         case workload_op::unpin: {
-            const auto it = live_.find(event.id);
-            if (it == live_.end()) {
+            const std::optional<uint64_t> found = live_.find(event.id);
+            if (!found) {
                 ++skipped_;
                 return report;
             }
-            const pfn_t pfn = it->second.pfn;
+            const placed at = placed::unpack(*found);
             const result<void> done =
                 event.op == workload_op::free
-                    ? machine_.free(pfn, it->second.order)
-                    : (event.op == workload_op::pin ? machine_.pin(pfn) : machine_.unpin(pfn));
+                    ? machine_.free(at.pfn, at.order)
+                    : (event.op == workload_op::pin ? machine_.pin(at.pfn) : machine_.unpin(at.pfn));
             if (!done)
                 report.error = done.error();
             else if (event.op == workload_op::free)
-                live_.erase(it);
+                live_.erase(event.id);
             return report;
         }
         case workload_op::store_file:
@@ -93,12 +94,22 @@ public:
     Machine& machine() const noexcept { return machine_; }
 
 private:
+    // Where an allocation is, packed in one word for the id map: pfn above, order below.
     struct placed {
         pfn_t pfn;
         unsigned order;
+        static constexpr unsigned order_bits = 6;
+        uint64_t packed() const {
+            TAGCACHE_ASSERT(order < (1u << order_bits) && pfn < (pfn_t{1} << (64 - order_bits - 1)),
+                            "allocation beyond what the id map packs");
+            return pfn << order_bits | order;
+        }
+        static placed unpack(uint64_t word) {
+            return {word >> order_bits, static_cast<unsigned>(word & ((1u << order_bits) - 1))};
+        }
     };
     Machine& machine_;
-    std::unordered_map<uint64_t, placed> live_;
+    id_map live_; // id -> placed, while allocated
     uint64_t next_id_ = 0, skipped_ = 0;
 };
 

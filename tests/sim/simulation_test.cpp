@@ -4,8 +4,10 @@
 #include <tagcache/tagcache.hpp>
 #include <tagsim/sim.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
+#include <utility>
 
 #include "catch.hpp"
 
@@ -246,4 +248,78 @@ TEST_CASE("lru page cache: evicts the least recently used page once full", "[sim
     CHECK(victim->page == 1);
     CHECK(victim->allocation == 101);
     CHECK(cache.size() == 2);
+}
+
+TEST_CASE("the time series: counters at the end of the fill and of each part of the run, the "
+          "last point the final figures, and nothing else changed by recording it",
+          "[sim][series]") {
+    const tag_map map = small_map();
+    mixed_workload_params params = small_workload(7);
+    params.duration_s = 0.5;
+    simulation_options with_series;
+    with_series.series_points = 50;
+    const simulation_result plain = simulate(map, params);
+    const simulation_result r = simulate(map, params, with_series);
+    for (const auto& [s, p] :
+         {std::pair{&r.cleancache, &plain.cleancache}, std::pair{&r.cma, &plain.cma}}) {
+        CHECK(p->series.empty());
+        REQUIRE(s->series.size() == 51);
+        CHECK(s->series.front().time_s == 0);
+        CHECK(s->series.back().time_s == Approx(params.duration_s));
+        for (size_t i = 1; i < s->series.size(); ++i) {
+            const machine_stats& a = s->series[i - 1].stats;
+            const machine_stats& b = s->series[i].stats;
+            CHECK(s->series[i].time_s > s->series[i - 1].time_s);
+            CHECK(b.reservation_failures >= a.reservation_failures);
+            CHECK(b.atomic_failures >= a.atomic_failures);
+            CHECK(b.fallbacks >= a.fallbacks);
+            CHECK(b.pages_migrated >= a.pages_migrated);
+            CHECK(b.pages_dropped >= a.pages_dropped);
+            CHECK(b.file_hits + b.file_misses >= a.file_hits + a.file_misses);
+        }
+        const machine_stats& last = s->series.back().stats;
+        CHECK(last.reservation_failures == s->stats.reservation_failures);
+        CHECK(last.pages_migrated == s->stats.pages_migrated);
+        CHECK(last.pages_dropped == s->stats.pages_dropped);
+        CHECK(last.file_hits == s->stats.file_hits);
+        CHECK(last.tag_pages_tags == s->stats.tag_pages_tags);
+        // Recording it changes no figure.
+        CHECK(s->stats.reservations == p->stats.reservations);
+        CHECK(s->stats.reservation_failures == p->stats.reservation_failures);
+        CHECK(s->stats.pages_migrated == p->stats.pages_migrated);
+        CHECK(s->stats.file_hits == p->stats.file_hits);
+        CHECK(s->modelled_us == p->modelled_us);
+        CHECK(s->samples.size() == p->samples.size());
+        for (size_t i = 0; i < s->samples.size() && i < p->samples.size(); ++i)
+            CHECK(s->samples[i].tag_pages_cached == p->samples[i].tag_pages_cached);
+        // Each failed reservation is flagged, and only those.
+        REQUIRE(s->failed.size() == s->measured_ns.size());
+        CHECK(static_cast<uint64_t>(std::count(s->failed.begin(), s->failed.end(), 1)) ==
+              s->stats.reservation_failures);
+    }
+    CHECK(r.cma.stats.reservation_failures > 0); // the flags were put to the test
+    simulation_options too_many;
+    too_many.series_points = 1'000'000;
+    CHECK(simulate(map, params, too_many).cma.series.size() ==
+          simulation_options::max_series_points + 1);
+}
+
+TEST_CASE("the cleancache's cost model: a claimed block costs the kernel's reserve_with_drop "
+          "p50, a page dropped beyond one per block its take_back_cached_page p50",
+          "[sim][cost]") {
+    STATIC_REQUIRE(cleancache_claim_us == 2.51);
+    STATIC_REQUIRE(cleancache_extra_drop_us == 1.79);
+    CHECK(cleancache_reservation_cost(0, 0) == 0);
+    CHECK(cleancache_reservation_cost(1, 0) == Approx(2.51));
+    CHECK(cleancache_reservation_cost(1, 1) == Approx(2.51));
+    CHECK(cleancache_reservation_cost(2, 5) == Approx(2 * 2.51 + 3 * 1.79));
+    // In the short scenario (one tag page a block, order-0 cache pages) each reservation either
+    // only added references (0) or claimed one block.
+    const simulation_result r = simulate(small_map(), small_workload(7));
+    uint64_t claims = 0;
+    for (const double us : r.cleancache.modelled_us) {
+        CHECK((us == 0 || us == Approx(cleancache_claim_us)));
+        claims += us > 0 ? 1u : 0u;
+    }
+    CHECK(claims > 0);
 }

@@ -56,16 +56,16 @@ TEST_CASE("claiming a block migrates its movable pages", "[cma][migration]") {
         CHECK(near(report.modelled_us, cma_latency_fit(2)));
         CHECK(report.measured_ns >= 0);
         // The movable pages went to the lowest free normal pages, their records with them.
-        CHECK(r.owners.find(r.tag(0)) == nullptr);
-        CHECK(r.owners.find(r.tag(1)) == nullptr);
-        REQUIRE(r.owners.find(r.mem(1)) != nullptr);
-        REQUIRE(r.owners.find(r.mem(2)) != nullptr);
+        CHECK(r.owners.find(r.tag(0)) == std::nullopt);
+        CHECK(r.owners.find(r.tag(1)) == std::nullopt);
+        REQUIRE(r.owners.find(r.mem(1)) != std::nullopt);
+        REQUIRE(r.owners.find(r.mem(2)) != std::nullopt);
         CHECK(r.owners.find(r.mem(1))->kind == allocation_kind::movable);
         CHECK(r.owners.find(r.mem(2))->kind == allocation_kind::movable);
         CHECK(*r.owners.find(pfn) == allocation_record{pfn, 0, allocation_kind::tagged, 0});
         CHECK_FALSE(r.normal.is_free(pfn));
         CHECK(r.normal.free_pages() == normal_free - 3);
-        CHECK(r.owners.find(r.tag(2)) != nullptr);
+        CHECK(r.owners.find(r.tag(2)) != std::nullopt);
         CHECK(r.storage.state_of(r.tag(0)).value() == tag_page_state::tags);
         CHECK(r.storage.state_of(r.tag(1)).value() == tag_page_state::tags);
         CHECK(r.storage.state_of(r.tag(2)).value() == tag_page_state::movable);
@@ -88,7 +88,7 @@ TEST_CASE("claiming a block migrates its movable pages", "[cma][migration]") {
         REQUIRE(report.error == errc::ok);
         CHECK(report.pages_migrated == 4);
         CHECK(report.bytes_copied == 4 * page_4k);
-        REQUIRE(r.owners.find(r.mem(4)) != nullptr); // the lowest free order-2 normal block
+        REQUIRE(r.owners.find(r.mem(4)) != std::nullopt); // the lowest free order-2 normal block
         CHECK(r.owners.find(r.mem(4))->order == 2);
         CHECK(r.storage.state_of(r.tag(2)).value() == tag_page_state::free);
         CHECK(r.storage.state_of(r.tag(3)).value() == tag_page_state::free);
@@ -102,7 +102,7 @@ TEST_CASE("claiming a block migrates its movable pages", "[cma][migration]") {
         REQUIRE(report.error == errc::ok);
         CHECK(report.pages_migrated == 1);
         // Free CMA blocks were {1: order 0, 2: order 1, ...}; page 1 is in block 0.
-        REQUIRE(r.owners.find(r.tag(2)) != nullptr);
+        REQUIRE(r.owners.find(r.tag(2)) != std::nullopt);
         CHECK(r.storage.state_of(r.tag(2)).value() == tag_page_state::movable);
         CHECK(r.storage.block_refs({0, 0}) == 64);
         CHECK(r.storage.check_invariants() == nullptr);
@@ -158,8 +158,8 @@ TEST_CASE("a pinned page defeats the claim", "[cma][pin]") {
         const snapshot after = take_snapshot(r);
         CHECK(after.reserved == before.reserved);
         CHECK(after.refs == before.refs);
-        CHECK(r.owners.find(r.tag(0)) == nullptr);
-        CHECK(r.owners.find(r.mem(1)) != nullptr);
+        CHECK(r.owners.find(r.tag(0)) == std::nullopt);
+        CHECK(r.owners.find(r.mem(1)) != std::nullopt);
         CHECK(r.storage.state_of(r.tag(0)).value() == tag_page_state::free);
         CHECK(r.storage.state_of(r.tag(1)).value() == tag_page_state::movable);
         CHECK(r.storage.check_invariants() == nullptr);
@@ -179,8 +179,8 @@ TEST_CASE("a pinned page defeats the claim", "[cma][pin]") {
         CHECK(report.blocks_claimed == 1);
         CHECK(near(report.modelled_us,
                    3 * cma_latency_fit(1) + gcma_latency_fit(1) + cma_latency_fit(4)));
-        CHECK(r.owners.find(pfn) == nullptr);
-        REQUIRE(r.owners.find(r.mem(32)) != nullptr);
+        CHECK(r.owners.find(pfn) == std::nullopt);
+        REQUIRE(r.owners.find(r.mem(32)) != std::nullopt);
         CHECK(r.owners.find(r.mem(32))->kind == allocation_kind::tagged);
         CHECK(r.normal.is_free(pfn));
         CHECK_FALSE(r.normal.is_free(r.mem(32)));
@@ -493,7 +493,7 @@ TEST_CASE("reference counts and the bitmap follow a page-by-page model under ran
                 (void)r.storage.allocate_movable(static_cast<unsigned>(below(3)));
             } else {
                 std::vector<allocation_record> movable;
-                for (const auto& [at, record] : r.owners.records())
+                for (const allocation_record& record : r.owners.records())
                     if (record.kind == allocation_kind::movable)
                         movable.push_back(record);
                 if (!movable.empty()) {

@@ -64,7 +64,8 @@ struct rig {
     }
     void movable_at(uint64_t tag_offset, unsigned order, uint32_t pins = 0) {
         REQUIRE(storage.allocate_movable_at(tag(tag_offset), order));
-        owners.find(tag(tag_offset))->pins = pins;
+        for (uint32_t i = 0; i < pins; ++i)
+            REQUIRE(owners.pin(tag(tag_offset)).has_value());
     }
 };
 
@@ -72,8 +73,8 @@ struct rig {
 struct snapshot {
     std::vector<bool> reserved;
     std::vector<uint32_t> refs;
-    std::vector<std::set<pfn_t>> cma_free, normal_free;
-    std::map<pfn_t, allocation_record> allocations;
+    std::vector<std::vector<pfn_t>> cma_free, normal_free;
+    std::vector<allocation_record> allocations;
     uint64_t pages_reserved = 0, blocks_in_use = 0, tag_pages_in_use = 0;
     bool operator==(const snapshot&) const = default;
 };

@@ -106,8 +106,8 @@ TEST_CASE("cma_machine: a tagged allocation migrates movable pages out of tag st
     CHECK(tagged.reservation.pages_migrated == 1);
     CHECK(tagged.reservation.bytes_copied == page_4k);
     CHECK(tagged.reservation.blocks_claimed == 1);
-    CHECK(m.allocations().find(movable.pfn) == nullptr);
-    REQUIRE(m.allocations().find(base + 1) != nullptr); // where the movable page went
+    CHECK(m.allocations().find(movable.pfn) == std::nullopt);
+    REQUIRE(m.allocations().find(base + 1) != std::nullopt); // where the movable page went
     CHECK(m.allocations().find(base + 1)->kind == allocation_kind::movable);
     machine_stats s = m.stats();
     CHECK(s.reservations == 1);
@@ -157,9 +157,9 @@ TEST_CASE("cma_machine: pinned pages, atomic failures and the fallback", "[cma][
         CHECK(tagged.reservation.pages_migrated == 4);
         CHECK(tagged.pfn == base + 32); // block 1
         CHECK(tagged.pfn == tagged.reservation.pfn);
-        REQUIRE(m.allocations().find(base + 32) != nullptr);
+        REQUIRE(m.allocations().find(base + 32) != std::nullopt);
         CHECK(m.allocations().find(base + 32)->kind == allocation_kind::tagged);
-        CHECK(m.allocations().find(base) == nullptr);
+        CHECK(m.allocations().find(base) == std::nullopt);
         CHECK(m.normal().is_free(base));
         const machine_stats s = m.stats();
         CHECK(s.fallbacks == 1);
@@ -224,9 +224,9 @@ TEST_CASE("cma_machine accounting holds under a random workload", "[cma][machine
         CAPTURE(seed, step);
         if (step % 64 == 0) {
             mine.clear();
-            for (const auto& [at, record] : m.allocations().records())
-                if (ballast.count(at) == 0)
-                    mine.push_back(at);
+            for (const allocation_record& record : m.allocations().records())
+                if (ballast.count(record.pfn) == 0)
+                    mine.push_back(record.pfn);
         }
         const uint64_t op = below(100);
         if (op < 45) {
@@ -236,17 +236,17 @@ TEST_CASE("cma_machine accounting holds under a random workload", "[cma][machine
                 m.allocate(order, kind, reserve_context{below(4) == 0});
             ++attempts;
             if (report.error == errc::ok) {
-                REQUIRE(m.allocations().find(report.pfn) != nullptr);
+                REQUIRE(m.allocations().find(report.pfn) != std::nullopt);
                 REQUIRE(m.allocations().find(report.pfn)->kind == kind);
                 REQUIRE((kind == allocation_kind::movable || !m.in_tag_storage(report.pfn)));
                 mine.push_back(report.pfn);
             } else {
-                REQUIRE(m.allocations().find(report.pfn) == nullptr);
+                REQUIRE(m.allocations().find(report.pfn) == std::nullopt);
             }
         } else if (!mine.empty()) {
             const std::size_t i = below(mine.size());
-            const allocation_record* found = m.allocations().find(mine[i]);
-            if (found == nullptr) { // it migrated since the last refresh
+            const std::optional<allocation_record> found = m.allocations().find(mine[i]);
+            if (!found) { // it migrated since the last refresh
                 mine[i] = mine.back();
                 mine.pop_back();
                 continue;
@@ -271,7 +271,8 @@ TEST_CASE("cma_machine accounting holds under a random workload", "[cma][machine
         const cma_stats& tags = m.storage().stats();
         uint64_t in_normal = 0, in_cma = 0, tagged = 0;
         bool kinds_in_place = true;
-        for (const auto& [at, record] : m.allocations().records()) {
+        for (const allocation_record& record : m.allocations().records()) {
+            const pfn_t at = record.pfn;
             (m.in_tag_storage(at) ? in_cma : in_normal) += uint64_t{1} << record.order;
             tagged += record.kind == allocation_kind::tagged ? 1u : 0u;
             kinds_in_place =
