@@ -8,3 +8,4 @@
 #include "policy/policy.hpp"
 #include "pool/pool.hpp"
 #include "tags/tags.hpp"
+#include "tmem/tmem.hpp"

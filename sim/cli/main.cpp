@@ -4,6 +4,7 @@
 //   run      a scenario file through both strategies
 //   sweep    one scenario with its capacity, policy or tagged fraction varied (CSV)
 //   replay   a block trace through the pool as a demand-paging cache
+//   tmem     virtio-tmem, virtio-balloon and virtio-mem side by side (docs/tmem.md)
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -13,6 +14,7 @@
 #include "replay_command.hpp"
 #include "run_command.hpp"
 #include "sweep_command.hpp"
+#include "tmem_command.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"tagsim: MTE tag-storage reuse through a cleancache, simulated. Without a "
@@ -22,6 +24,7 @@ int main(int argc, char** argv) {
     tagsim::add_run_command(app);
     tagsim::add_sweep_command(app);
     tagsim::add_replay_command(app);
+    tagsim::add_tmem_command(app);
     // One line for every error, naming what is wrong.
     app.failure_message([](const CLI::App*, const CLI::Error& e) {
         return std::string("tagsim: ") + e.what() + " (see --help)\n";

@@ -198,3 +198,55 @@ extern "C" int tagcache_fs_tags(void* pool_buffer, size_t pool_bytes, void* buff
     status += (*manager)->check_invariants() != nullptr ? 8 : 0;
     return status + static_cast<int>(kernel_tags::required_bytes(g_map) & 1);
 }
+
+// ---- tmem/ and discardable page memory --------------------------------------------------------
+namespace {
+// A virtio-tmem driver's pool: the device's region mapped by the shim, the device's discard
+// generations beside it.
+struct tmem_pool_config : kernel_pool_config {
+    using page_memory = tagcache::mapped_discardable_page_memory;
+};
+using tmem_pool = tagcache::cleancache_pool<tmem_pool_config>;
+static_assert(tmem_pool::discardable && !kernel_pool::discardable);
+
+template <class Pool>
+int exercise_tmem(Pool& pool, uint64_t first_pfn, void* data) {
+    const auto device =
+        tagcache::tmem_device<Pool>::create(pool, "tmem", {first_pfn, 64}, 4 * 4096);
+    if (!device)
+        return static_cast<int>(device.error());
+    auto driver = *device;
+    int status = driver.set_requested_size(32 * 4096) ? 0 : 1;
+    status += driver.set_requested_size(33 * 4096) ? 2 : 0; // refused: not block-aligned
+    const auto fs = pool.add_fs();
+    const tagcache::page_key key{*fs, 3, 8};
+    (void)pool.store(key, 3, data, true);
+    const auto filled = pool.restore(key, 3, data);
+    status += filled && filled->count() <= 8 ? 0 : 4;
+    (void)driver.on_discarded({first_pfn, 8});
+    const auto shrunk = driver.set_requested_size(0);
+    status += shrunk && driver.config().plugged_size == 0 ? 0 : 8;
+    status += pool.check_invariants() != nullptr ? 16 : 0;
+    return status + static_cast<int>(pool.stats().discarded & 1);
+}
+} // namespace
+
+extern "C" int tagcache_fs_tmem(void* buffer, size_t bytes, uint64_t first_pfn, void* data,
+                                const uint32_t* generations) {
+    tagcache::pool_geometry geometry;
+    geometry.slots = 64;
+    geometry.max_block_pages = 4;
+    const tagcache::mapped_discardable_page_memory memory(&tagcache_hook_map_pfn, data,
+                                                          generations, first_pfn);
+    const auto pool = tmem_pool::create(buffer, bytes, geometry, memory);
+    if (!pool)
+        return static_cast<int>(pool.error());
+    int status = exercise_tmem(**pool, first_pfn, data);
+    using sharded = tagcache::sharded_pool<tmem_pool_config, 2>;
+    if (bytes >= sharded::required_bytes(geometry)) {
+        const auto shards = sharded::create(buffer, bytes, geometry, memory);
+        if (shards)
+            status += exercise_tmem(**shards, first_pfn, data);
+    }
+    return status;
+}

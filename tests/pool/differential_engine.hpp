@@ -4,16 +4,19 @@
 // bytes, failures as aborts). Stores, restores, invalidations (folio, inode, filesystem),
 // filesystem replacement, donations and take-backs, orders 0-4, page contents stamped with key
 // and version; the pool may miss where the reference hits, never the reverse, and never return
-// other bytes.
+// other bytes. With discardable page memory (discard_fixtures.hpp) the host's discards are two
+// more operations, with and without a notification: a discarded page may only miss.
 //
 // Driver: `uint64_t draw()` (the next decision) and `[[noreturn]] void fail(std::string)`.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "discard_fixtures.hpp"
 #include "pool_fixtures.hpp"
 #include "reference_model.hpp"
 
@@ -26,10 +29,12 @@ public:
     static constexpr bool exclusive = Config::on_restore == restore_mode::exclusive;
     static constexpr uint32_t donor_count = 3;
     static constexpr uint32_t pages_per_donor = 192;
+    static constexpr bool discardable = discardable_page_memory<typename Config::page_memory>;
 
     explicit differential_run(Driver& driver)
         : driver_(driver)
-        , pool_(donor_count, pages_per_donor, 4, 24, false) {
+        , device_(discardable ? make_device() : nullptr)
+        , pool_(donor_count, pages_per_donor, 4, 24, false, page_memory(device_.get())) {
         for (uint32_t d = 0; d < donor_count; ++d) {
             donated_.emplace_back();
             // Start with about two thirds of each donor's pages donated.
@@ -63,7 +68,9 @@ public:
                 donate();
             else if (dice < 965)
                 restore_run();
-            else
+            else if (dice < 985 && host_discard(dice)) {
+                // the host discarded pages (discardable page memory only)
+            } else
                 restore(); // more reads than writes, as a page cache
             if (operation_ % 4096 == 0)
                 check();
@@ -72,6 +79,7 @@ public:
     }
 
     uint64_t allowed_misses() const { return allowed_misses_; }
+    uint64_t discards() const { return discards_; }
     uint64_t hits() const { return hits_; }
 
 private:
@@ -253,6 +261,45 @@ private:
         });
     }
 
+    // Without discardable memory, nothing: the dice fall to a restore, as they always did.
+    bool host_discard([[maybe_unused]] unsigned dice) {
+        if constexpr (discardable) {
+            if (dice < 980)
+                discard();
+            else
+                discard_and_notify();
+            return true;
+        } else {
+            return false;
+        }
+    }
+    // The host discards a page of a donor, donated or not, without a word: only the
+    // generation tells the pool.
+    void discard() {
+        const uint32_t d = static_cast<uint32_t>(draw() % donor_count);
+        device_->discard(pool_.ranges[d].first + draw() % pages_per_donor);
+        ++discards_;
+    }
+    // The host discards a run of a donor's pages and says so: the pool drops them at once, and
+    // refuses a range that is not all the donor's, changing nothing.
+    void discard_and_notify() {
+        const uint32_t d = static_cast<uint32_t>(draw() % donor_count);
+        const uint64_t count = 1 + draw() % 4;
+        const pfn_t first = pool_.ranges[d].first + draw() % (pages_per_donor - count + 1);
+        if (draw() % 16 == 0) {
+            const pfn_range beyond{pool_.ranges[d].first + pages_per_donor - 1, 2};
+            check(pool_->on_discarded(d, beyond).error() == errc::not_donor_page,
+                  [] { return "on_discarded of a range beyond the donor was not refused"; });
+            return;
+        }
+        for (pfn_t pfn = first; pfn < first + count; ++pfn)
+            device_->discard(pfn);
+        discards_ += count;
+        const auto dropped = pool_->on_discarded(d, {first, count});
+        check(dropped.has_value() && *dropped <= count,
+              [] { return "on_discarded of a donor's pages failed or dropped too many"; });
+    }
+
     void check() {
         const char* broken = pool_->check_invariants();
         check(broken == nullptr, [&] {
@@ -279,7 +326,21 @@ private:
             driver_.fail(what());
     }
 
+    std::unique_ptr<test_discard_device> make_device() {
+        std::vector<pfn_range> ranges;
+        for (uint32_t d = 0; d < donor_count; ++d)
+            ranges.push_back(test_donor_range(d, pages_per_donor));
+        return std::make_unique<test_discard_device>(ranges);
+    }
+    static typename Config::page_memory page_memory(test_discard_device* device) {
+        if constexpr (discardable)
+            return typename Config::page_memory{device};
+        else
+            return {};
+    }
+
     Driver& driver_;
+    std::unique_ptr<test_discard_device> device_; // discardable configurations only
     pool_with_donors<Config> pool_;
     reference_cleancache reference_;
     std::vector<std::set<pfn_t>> donated_;
@@ -289,6 +350,7 @@ private:
     uint64_t operation_ = 0;
     uint64_t allowed_misses_ = 0;
     uint64_t hits_ = 0;
+    uint64_t discards_ = 0;
 };
 
 } // namespace tagcache::test

@@ -1,8 +1,8 @@
 // Randomized differential test of the pool against reference_cleancache: stores, restores,
-// invalidations (folio, inode, filesystem), donations and take-backs, orders 0-4, with page
-// contents stamped with key and version. Zero divergences allowed; the seed is printed on
-// failure. TAGCACHE_DIFFERENTIAL_OPS scales the run (default 120000 operations per seed: 1.2
-// million in all).
+// invalidations (folio, inode, filesystem), donations and take-backs, and the host's discards
+// (with discardable page memory), orders 0-4, with page contents stamped with key and version.
+// Zero divergences allowed; the seed is printed on failure. TAGCACHE_DIFFERENTIAL_OPS scales
+// the run (default 120000 operations per seed and configuration: 2.4 million in all).
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -34,15 +34,20 @@ struct seeded_driver {
 TEMPLATE_TEST_CASE("the pool never diverges from the reference cleancache", "[pool][differential]",
                    data_config, split_exclusive_config, workingset_spinlock_config,
                    drop_exclusive_config, metadata_only_config, sharded_data_config,
-                   sharded_split_exclusive_config) {
+                   sharded_split_exclusive_config, discard_config, discard_split_exclusive_config,
+                   discard_metadata_config) {
     const uint64_t seed = GENERATE(0x7A6C1ull, 0xC0FFEEull);
     CAPTURE(seed);
     seeded_driver driver{std::mt19937_64(seed)};
     differential_run<TestType, seeded_driver> run(driver);
     run.run(operations_per_seed());
-    std::printf("differential: seed %#llx: %llu operations, %llu hits, %llu allowed misses\n",
+    std::printf("differential: seed %#llx: %llu operations, %llu hits, %llu allowed misses, "
+                "%llu host discards\n",
                 static_cast<unsigned long long>(seed),
                 static_cast<unsigned long long>(operations_per_seed()),
                 static_cast<unsigned long long>(run.hits()),
-                static_cast<unsigned long long>(run.allowed_misses()));
+                static_cast<unsigned long long>(run.allowed_misses()),
+                static_cast<unsigned long long>(run.discards()));
+    if constexpr (differential_run<TestType, seeded_driver>::discardable)
+        REQUIRE(run.discards() > 0);
 }

@@ -77,6 +77,11 @@ inline bool page_matches(const unsigned char* page, const page_key& key, uint64_
     return std::memcmp(page, expected, test_page_bytes) == 0;
 }
 
+// Donor pfns far apart, so that other donors' pfns are never theirs.
+inline pfn_range test_donor_range(uint32_t donor, uint32_t pages) {
+    return {0x10'0000 + pfn_t{donor} * 0x10'0000, pages};
+}
+
 // A pool over donors of equal size with blocks of `block_pages`, all pages donated.
 template <class Config>
 struct pool_with_donors {
@@ -86,16 +91,18 @@ struct pool_with_donors {
     std::vector<uint32_t> donors;
     std::vector<pfn_range> ranges; // donor i owns ranges[i]
 
+    // Donor d's pfns: test_donor_range(d, pages_per_donor). `memory`: the page memory, for those
+    // the pool cannot make itself (an arena it can).
     pool_with_donors(uint32_t donor_count, uint32_t pages_per_donor, uint32_t block_pages = 4,
-                     uint32_t inodes = 0, bool donate_all = true) {
+                     uint32_t inodes = 0, bool donate_all = true,
+                     typename owner_type::page_memory_type memory = {}) {
         pool_geometry geometry;
         geometry.slots = donor_count * pages_per_donor;
         geometry.inodes = inodes;
         geometry.max_block_pages = block_pages;
-        pool = std::make_unique<owner_type>(geometry);
+        pool = std::make_unique<owner_type>(geometry, memory);
         for (uint32_t d = 0; d < donor_count; ++d) {
-            // Donor pfns far apart, so that other donors' pfns are never theirs.
-            const pfn_range range{0x10'0000 + pfn_t{d} * 0x10'0000, pages_per_donor};
+            const pfn_range range = test_donor_range(d, pages_per_donor);
             ranges.push_back(range);
             const char name[] = {'d', static_cast<char>('0' + d), 0};
             donors.push_back(

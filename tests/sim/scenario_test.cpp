@@ -4,6 +4,7 @@
 
 #include "catch.hpp"
 #include "scenario.hpp"
+#include "tmem_scenario.hpp"
 
 using namespace tagsim;
 
@@ -23,10 +24,76 @@ TEST_CASE("sim/scenarios/default.json is the built-in scenario", "[scenario]") {
     CHECK(file.workload == built_in.workload);
 }
 
+TEST_CASE("sim/scenarios/tmem.json is the built-in tmem scenario", "[scenario][tmem]") {
+    const tagcache::sim::tmem_params file = read_tmem_scenario(TAGSIM_SCENARIOS_DIR "/tmem.json");
+    const tagcache::sim::tmem_params built_in = tagcache::sim::default_tmem_params();
+    CHECK(file.name == built_in.name);
+    CHECK(file.seed == built_in.seed);
+    CHECK(file.duration_s == built_in.duration_s);
+    CHECK(file.tick_s == built_in.tick_s);
+    CHECK(file.host_mib == built_in.host_mib);
+    CHECK(file.host_reserved_mib == built_in.host_reserved_mib);
+    CHECK(file.block_mib == built_in.block_mib);
+    CHECK(file.sudden_mib == built_in.sudden_mib);
+    CHECK(file.report_mib == built_in.report_mib);
+    CHECK(file.notify_discards == built_in.notify_discards);
+    REQUIRE(file.guests.size() == built_in.guests.size());
+    for (size_t i = 0; i < file.guests.size(); ++i) {
+        const auto& a = file.guests[i];
+        const auto& b = built_in.guests[i];
+        CHECK(a.boot_mib == b.boot_mib);
+        CHECK(a.flexible_mib == b.flexible_mib);
+        CHECK(a.anon_mib == b.anon_mib);
+        CHECK(a.kernel_mib == b.kernel_mib);
+        CHECK(a.swap_mib == b.swap_mib);
+        CHECK(a.reads_per_s == b.reads_per_s);
+        CHECK(a.file_set_mib == b.file_set_mib);
+        CHECK(a.hot_set_mib == b.hot_set_mib);
+        CHECK(a.hot_share == b.hot_share);
+        CHECK(a.file_mib == b.file_mib);
+    }
+    REQUIRE(file.pressure.size() == built_in.pressure.size());
+    for (size_t i = 0; i < file.pressure.size(); ++i) {
+        CHECK(file.pressure[i].time_s == built_in.pressure[i].time_s);
+        CHECK(file.pressure[i].free_target_mib == built_in.pressure[i].free_target_mib);
+    }
+}
+
+TEST_CASE("a tmem scenario error names the field and the reason", "[scenario][tmem]") {
+    const auto error_of = [](const std::string& json) -> std::string {
+        try {
+            parse_tmem_scenario(json, ".");
+        } catch (const scenario_error& e) {
+            return e.what();
+        }
+        return "";
+    };
+    CHECK(error_of("{}").empty());
+    CHECK(error_of(R"({"kind": "cma"})").rfind("kind: must be \"tmem\"", 0) == 0);
+    CHECK(error_of(R"({"colour": 1})").rfind("colour: unknown field", 0) == 0);
+    CHECK(error_of(R"({"block-mib": 3})").rfind("block-mib: must be a power of two", 0) == 0);
+    CHECK(error_of(R"({"guests": [{}]})") == "guests: must hold 2 to 64 guests, not 1");
+    CHECK(error_of(R"({"guests": [{}, {"anon-mib": 2000}]})").rfind("guests[1].anon-mib: ", 0) ==
+          0);
+    CHECK(error_of(R"({"pressure": [[0, 512], [10, 99999]]})").rfind("pressure[1][1]: ", 0) == 0);
+    CHECK(error_of(R"({"pressure": [[5, 512], [1, 512]]})") ==
+          "pressure[1][0]: times must not decrease");
+    CHECK(error_of(R"({"pressure": [], "duration-s": 10})").rfind("pressure: ", 0) == 0);
+    CHECK(error_of(R"({"pressure": [[0, 1]], "pressure-trace": "x"})")
+              .rfind("pressure: give either", 0) == 0);
+}
+
 TEST_CASE("every shipped scenario reads and the FVP one has both regions", "[scenario]") {
     for (const auto& entry : std::filesystem::directory_iterator(TAGSIM_SCENARIOS_DIR)) {
         INFO(entry.path());
-        CHECK_NOTHROW(read_scenario(entry.path().string()).map());
+        const std::string path = entry.path().string();
+        const std::string file = entry.path().filename().string();
+        if (entry.path().extension() == ".trace") // a tmem host pressure trace
+            CHECK_NOTHROW(read_pressure_trace(path));
+        else if (file.rfind("tmem", 0) == 0) // `tagsim tmem` scenarios (docs/tmem.md)
+            CHECK_NOTHROW(read_tmem_scenario(path));
+        else
+            CHECK_NOTHROW(read_scenario(path).map());
     }
     const scenario fvp = read_scenario(TAGSIM_SCENARIOS_DIR "/fvp.json");
     REQUIRE(fvp.regions.size() == 2);

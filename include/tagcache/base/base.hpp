@@ -1,8 +1,9 @@
 // Layer `base/`: integer and pfn types, errors and result, bit helpers, span, placement new,
-// the assertion hook. Freestanding; includes nothing from tagcache above it.
+// the assertion hook, a load barrier. Freestanding; includes nothing from tagcache above it.
 #pragma once
 
 #include "assert.hpp"
+#include "barrier.hpp"
 #include "bits.hpp"
 #include "config.hpp"
 #include "error.hpp"

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "admission.hpp"
+#include "discardable_page_memory.hpp"
 #include "donor_choice.hpp"
 #include "eviction.hpp"
 #include "lock.hpp"

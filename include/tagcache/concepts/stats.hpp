@@ -20,8 +20,9 @@ enum class pool_event : unsigned char {
     recalled,           // pages a donor took back (their data, if any, dropped)
     invalidated,        // pages dropped by invalidate (folio, inode, filesystem)
     collateral_dropped, // pages dropped only because a sibling page of their folio was taken
+    discarded,          // pages whose data the host discarded (discardable page memory only)
 };
-inline constexpr unsigned pool_event_count = 8;
+inline constexpr unsigned pool_event_count = 9;
 
 template <class S>
 concept stats_policy = requires(S& stats, const S& const_stats, pool_event event, uint64_t pages) {

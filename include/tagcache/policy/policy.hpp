@@ -1,11 +1,12 @@
 // Layer `policy/`: the freestanding policy classes (locks, eviction, admission, donor choice,
-// placement, page memory, stats, tag maintenance). Includes only base/ and
+// placement, page memory (discardable too), stats, tag maintenance). Includes only base/ and
 // concepts/.
 #pragma once
 
 #include "admission.hpp"
 #include "arc.hpp"
 #include "clock.hpp"
+#include "discardable_page_memory.hpp"
 #include "donor_choice.hpp"
 #include "ghost_keys.hpp"
 #include "intrusive_list.hpp"

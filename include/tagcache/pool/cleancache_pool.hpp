@@ -15,6 +15,11 @@
 // slot with copiers > 0 is never handed to another store. take_back() marks the page taken
 // under the lock, releases it, and waits until copiers reaches 0: at most one folio copy plus
 // one critical section per CPU queued on the (FIFO) lock.
+//
+// Discards (docs/tmem.md): when the page memory is discardable (a virtio-tmem region the host
+// may discard pages of at any moment, without this lock), every copy is also bracketed by the
+// page's discard generation, and a copy the host's discard may have touched counts for nothing
+// (discard.hpp). Other pools compile none of it.
 #pragma once
 
 #include <stddef.h>
@@ -23,6 +28,7 @@
 #include "../base/base.hpp"
 #include "../concepts/concepts.hpp"
 #include "config.hpp"
+#include "discard_records.hpp"
 #include "donor_table.hpp"
 #include "filesystem_table.hpp"
 #include "folio_rings.hpp"
@@ -44,6 +50,8 @@ public:
     using bitmap = folio_bitmap<Config::max_order>;
     using page_memory_type = typename Config::page_memory;
     static constexpr unsigned max_order = Config::max_order;
+    // The host may discard pages of this pool's memory (concepts/discardable_page_memory.hpp).
+    static constexpr bool discardable = discardable_page_memory<page_memory_type>;
 
     // ---- construction ---------------------------------------------------------------------
 
@@ -60,7 +68,8 @@ public:
         return size_t{geometry.slots} * sizeof(slot_meta) +
                Config::eviction::storage_bytes(geometry.slots) +
                Config::placement::storage_bytes(geometry.slots, 0, 0) +
-               size_t{geometry.bucket_count()} * sizeof(uint32_t);
+               size_t{geometry.bucket_count()} * sizeof(uint32_t) +
+               discard_records<discardable>::storage_bytes(geometry.slots);
     }
 
     // Builds a pool at the start of `buffer` (aligned to 64 bytes, at least required_bytes()).
@@ -185,6 +194,22 @@ public:
         return take_back_range(donor, range, [](pfn_t, errc) noexcept {});
     }
 
+    // ---- discards (discard.hpp; pools whose page memory is discardable) ----------------------
+
+    // The host says it discarded `range` of the donor's pages (virtio-tmem's notification).
+    // Their data is dropped now, one critical section per page, rather than when a restore
+    // would detect the discard: each cached page leaves (under drop_whole_folio with its
+    // folio) and counts as discarded, its slot free again. Free pages, pages not donated and
+    // pages a store is copying into (the store's own check sees the discard) are left as
+    // they are. Refuses a range with a page the donor did not register, changing nothing.
+    // Returns how many restorable pages were dropped. Correctness never depends on it: a
+    // restore checks the generation whether or not a notification came.
+    result<uint64_t> on_discarded(uint32_t donor, pfn_range range) noexcept
+        requires discardable
+    {
+        return drop_discarded_range(donor, range);
+    }
+
     // ---- observation ------------------------------------------------------------------------
 
     pool_stats stats() const noexcept {
@@ -198,6 +223,7 @@ public:
         out.recalled = stats_.count(pool_event::recalled);
         out.invalidated = stats_.count(pool_event::invalidated);
         out.collateral_dropped = stats_.count(pool_event::collateral_dropped);
+        out.discarded = stats_.count(pool_event::discarded);
         out.cached = cached_;
         out.stale = stale_;
         return out;
@@ -243,7 +269,7 @@ private:
     // ---- layout: one buffer, carved at construction ------------------------------------------
 
     struct layout {
-        size_t slots, index, folios, placement, inodes, filesystems, ranges, total;
+        size_t slots, index, folios, placement, inodes, filesystems, ranges, discards, total;
     };
     static constexpr size_t align_up(size_t x) noexcept { return (x + 63) & ~size_t{63}; }
     static constexpr layout layout_of(const pool_geometry& g) noexcept {
@@ -262,6 +288,7 @@ private:
         l.inodes = carve(inode_table::storage_bytes(g.inode_capacity()));
         l.filesystems = carve(filesystem_table::storage_bytes(g.filesystems));
         l.ranges = carve(size_t{g.max_ranges} * sizeof(donor_range));
+        l.discards = carve(discard_records<discardable>::storage_bytes(g.slots)); // 0 if none
         l.total = at;
         return l;
     }
@@ -279,6 +306,7 @@ private:
         inodes_.attach(base + l.inodes, g.inode_capacity(), g.hash_seed ^ 0x5851F42D4C957F2Dull);
         filesystems_.attach(base + l.filesystems, g.filesystems);
         donors_.attach(reinterpret_cast<donor_range*>(base + l.ranges), g.max_ranges, g.slots);
+        discards_.attach(base + l.discards, g.slots);
     }
 
     // ---- steps every operation shares (under the lock) ------------------------------------
@@ -394,14 +422,32 @@ private:
                  uint32_t* const* buckets, bool lock_was_released) noexcept;
     template <bool Copying>
     void begin_restore(const page_key& key, uint32_t pages, uint32_t* found) noexcept;
-    bitmap finish_restore(uint32_t pages, const uint32_t* found) noexcept;
+    bitmap finish_restore(uint32_t pages, const uint32_t* found, const bitmap& intact) noexcept;
     errc donate_locked(uint32_t donor, pfn_t pfn) noexcept;
     errc take_locked(uint32_t donor, pfn_t pfn, uint32_t* slot_out) noexcept;
     void take_cached(uint32_t donor, uint32_t slot) noexcept;
 
+    // Discard steps (discard.hpp; discardable page memory only).
+    void store_into_discardable(const uint32_t* slots, uint32_t pages, const void* source,
+                                uint32_t* generations, bitmap& discarded) noexcept;
+    bool keep_undiscarded(const uint32_t* slots, uint32_t pages, const uint32_t* generations,
+                          const bitmap& discarded) noexcept;
+    bool record_generations_locked(const uint32_t* slots, uint32_t pages) noexcept;
+    bitmap restore_from_discardable(const uint32_t* found, const uint32_t* recorded,
+                                    uint32_t pages, void* sink) noexcept;
+    void drop_discarded_found(uint32_t pages, const uint32_t* found,
+                              const bitmap& intact) noexcept;
+    void detect_discards_locked(const page_key& key, uint32_t pages) noexcept;
+    bool drop_discarded(uint32_t slot) noexcept;
+    result<uint64_t> drop_discarded_range(uint32_t donor, pfn_range range) noexcept;
+    uint32_t discard_generation(uint32_t slot) const noexcept {
+        return memory_.discard_generation(slot, donors_.pfn_of(slot));
+    }
+
     // Parts of check_invariants() (invariants.hpp).
     const char* check_donors() const noexcept;
     const char* check_accounting() const noexcept;
+    const char* check_discards() const noexcept;
 
     // ---- data -----------------------------------------------------------------------------
 
@@ -430,6 +476,8 @@ private:
     } memo_{0, 0, no_inode, 0};        // live_handle()'s last answer
     uint32_t fs_invalidations_ = 0; // advanced by invalidate_fs and remove_fs (wraps)
     uint32_t lock_releases_ = 0;      // times an operation let others in mid-way (wraps)
+    // Last, so that pools without discardable memory keep the layout they had without it.
+    [[no_unique_address]] discard_records<discardable> discards_; // empty unless discardable
 };
 
 // At most 32 bytes of metadata per 4 KiB slot, index included, for the default configuration
@@ -444,5 +492,6 @@ static_assert(default_pool_bytes_per_slot_x16 <= 32 * 16,
 } // namespace tagcache
 
 #include "backend.hpp"
+#include "discard.hpp"
 #include "frontend.hpp"
 #include "invariants.hpp"

@@ -51,9 +51,24 @@ result<void> cleancache_pool<Config>::store(const page_key& key, unsigned order,
         if constexpr (!page_memory_type::holds_data) {
             // Nothing to copy: publish in this critical section. If claiming let others in
             // (long evictions drop the lock), anything may have happened meanwhile: check all.
-            publish(key, slots, pages, handle, buckets, lock_releases_ != releases_before);
+            if constexpr (discardable) {
+                const bool lost = record_generations_locked(slots, pages);
+                publish(key, slots, pages, handle, buckets,
+                        lost || lock_releases_ != releases_before);
+            } else {
+                publish(key, slots, pages, handle, buckets, lock_releases_ != releases_before);
+            }
             return {};
         }
+    }
+    if constexpr (discardable) {
+        uint32_t generations[bitmap::max_pages];
+        bitmap discarded;
+        store_into_discardable(slots, pages, source, generations, discarded);
+        lock_guard guard(lock_);
+        keep_undiscarded(slots, pages, generations, discarded);
+        publish(key, slots, pages, handle, buckets, true);
+        return {};
     }
     if (source != nullptr) {
         for (uint32_t i = 0; i < pages; ++i) {
@@ -284,6 +299,8 @@ auto cleancache_pool<Config>::restore(const page_key& key, unsigned order, void*
         lock_guard guard(lock_);
         if (!filesystems_.valid(key.fs))
             return errc::unknown_filesystem;
+        if constexpr (discardable)
+            detect_discards_locked(key, pages);
         begin_restore<false>(key, pages, found);
         bitmap filled;
         for (uint32_t i = 0; i < pages; ++i)
@@ -291,6 +308,20 @@ auto cleancache_pool<Config>::restore(const page_key& key, unsigned order, void*
                 filled.set(i);
         count_restored(filled.count(), pages);
         return filled;
+    }
+    if constexpr (discardable) {
+        uint32_t recorded[bitmap::max_pages]; // each found page's generation when it was stored
+        {
+            lock_guard guard(lock_);
+            if (!filesystems_.valid(key.fs))
+                return errc::unknown_filesystem;
+            begin_restore<true>(key, pages, found);
+            for (uint32_t i = 0; i < pages; ++i)
+                recorded[i] = found[i] == no_slot ? 0 : discards_[found[i]];
+        }
+        const bitmap intact = restore_from_discardable(found, recorded, pages, sink);
+        lock_guard guard(lock_);
+        return finish_restore(pages, found, intact);
     }
     {
         lock_guard guard(lock_);
@@ -304,7 +335,7 @@ auto cleancache_pool<Config>::restore(const page_key& key, unsigned order, void*
                 __builtin_memcpy(static_cast<unsigned char*>(sink) + i * page_bytes_,
                                  page_address(found[i]), page_bytes_);
     lock_guard guard(lock_);
-    return finish_restore(pages, found);
+    return finish_restore(pages, found, bitmap{});
 }
 
 // Finds the cached pages of a restore (`found[i]`: the slot of page i, or no_slot), marks them
@@ -342,10 +373,14 @@ void cleancache_pool<Config>::begin_restore(const page_key& key, uint32_t pages,
 }
 
 // Ends the copies begun by begin_restore(): a page counts as restored only if it stayed in the
-// pool, untouched, for the whole copy.
+// pool, untouched, for the whole copy. With discardable memory, also only if no discard touched
+// it (`intact`; ignored otherwise): a page found discarded leaves the pool here.
 template <pool_config Config>
-auto cleancache_pool<Config>::finish_restore(uint32_t pages, const uint32_t* found) noexcept
+auto cleancache_pool<Config>::finish_restore(uint32_t pages, const uint32_t* found,
+                                             [[maybe_unused]] const bitmap& intact) noexcept
     -> bitmap {
+    if constexpr (discardable)
+        drop_discarded_found(pages, found, intact); // first: a folio leaves whole, or not at all
     bitmap filled;
     for (uint32_t i = 0; i < pages; ++i) {
         const uint32_t slot = found[i];
@@ -355,7 +390,7 @@ auto cleancache_pool<Config>::finish_restore(uint32_t pages, const uint32_t* fou
         const uint8_t copiers = static_cast<uint8_t>(s.copiers - 1);
         s.store_copiers(copiers);
         const slot_state expected = exclusive ? slot_state::draining : slot_state::cached;
-        if (s.state() == expected)
+        if (s.state() == expected && (!discardable || intact.test(i)))
             filled.set(i);
         if (s.state() == slot_state::draining && copiers == 0)
             finish_release(slot);

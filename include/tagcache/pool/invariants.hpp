@@ -1,6 +1,7 @@
 // cleancache_pool::check_invariants(): the pool's invariants (docs/design.md), one check per
 // part: the donors' slots and counters, the page index, the folio rings and their eviction
-// order, and the accounting of cached pages by inode, filesystem and gauge. O(pool size); for
+// order, the discard records (discardable page memory), and the accounting of cached pages by
+// inode, filesystem and gauge. O(pool size); for
 // tests and debugging, not for production paths. Included by cleancache_pool.hpp.
 // Freestanding.
 #pragma once
@@ -19,6 +20,9 @@ const char* cleancache_pool<Config>::check_invariants() const noexcept {
         return broken;
     if (const char* broken = folios_.check(used))
         return broken;
+    if constexpr (discardable)
+        if (const char* broken = check_discards())
+            return broken;
     return check_accounting();
 }
 
@@ -99,6 +103,21 @@ const char* cleancache_pool<Config>::check_accounting() const noexcept {
         return "inode handle references differ from the pages that hold them";
     if (inode_cached_live != cached_ || filesystems_.total_cached() != cached_)
         return "per-inode or per-filesystem cached counts disagree with the gauge";
+    return nullptr;
+}
+
+// Discardable page memory: every cached page was published with an even generation not ahead
+// of its page's (discard_records::check). A cached page whose generation moved since is a
+// discard not yet detected: legal, and a restore of it misses. A page the pool learnt was
+// discarded is in no structure any more: its slot is free (or donor-owned after a take-back),
+// which the checks of the donors, the index and the rings above already hold it to.
+template <pool_config Config>
+const char* cleancache_pool<Config>::check_discards() const noexcept {
+    const uint32_t used = donors_.slots_used();
+    for (uint32_t slot = 0; slot < used; ++slot)
+        if (slots_[slot].state() == slot_state::cached)
+            if (const char* broken = discards_.check(discards_[slot], discard_generation(slot)))
+                return broken;
     return nullptr;
 }
 

@@ -11,6 +11,7 @@ struct pool_stats {
              invalidated = 0, collateral_dropped = 0;
     uint64_t cached = 0; // gauge: pages a restore can return
     uint64_t stale = 0;  // gauge: invalidated pages not yet reclaimed (lazy invalidation)
+    uint64_t discarded = 0; // pages the host discarded (discardable page memory; docs/tmem.md)
 };
 
 // Per donor, as the 2025 series' per-pool sysfs directory, plus what placement sees.

@@ -32,6 +32,7 @@ public:
     using shard_type = cleancache_pool<Config>;
     using bitmap = typename shard_type::bitmap;
     using page_memory_type = typename shard_type::page_memory_type;
+    static constexpr bool discardable = shard_type::discardable;
     static constexpr uint32_t shard_count = Shards;
 
     // The geometry of each shard: all of `g` with one shard; else 1/Shards of the slots plus
@@ -251,6 +252,24 @@ public:
         return take_back_range(donor, range, [](pfn_t, errc) noexcept {});
     }
 
+    // Discardable page memory: the host discarded `range` of the donor's pages
+    // (cleancache_pool::on_discarded), each page dropped in its shard. A range with a page the
+    // donor did not register is refused before anything changes.
+    result<uint64_t> on_discarded(uint32_t donor, pfn_range range) noexcept
+        requires discardable
+    {
+        for (uint64_t i = 0; i < range.count; ++i)
+            if (const locate where = find(donor, range.first + i); where.error != errc::ok)
+                return where.error;
+        uint64_t dropped = 0;
+        for (uint64_t i = 0; i < range.count; ++i) {
+            const locate where = find(donor, range.first + i);
+            const pfn_range page{range.first + i, 1};
+            dropped += shards_[where.shard]->on_discarded(where.local, page).value_or(0);
+        }
+        return dropped;
+    }
+
     // ---- observation ------------------------------------------------------------------------
 
     pool_stats stats() const noexcept {
@@ -265,6 +284,7 @@ public:
             total.recalled += s.recalled;
             total.invalidated += s.invalidated;
             total.collateral_dropped += s.collateral_dropped;
+            total.discarded += s.discarded;
             total.cached += s.cached;
             total.stale += s.stale;
         }

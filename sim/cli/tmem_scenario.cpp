@@ -1,0 +1,301 @@
+#include "tmem_scenario.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <tagsim/number_text.hpp>
+
+#include <sys/stat.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "scenario.hpp"
+
+namespace tagsim {
+namespace {
+
+using nlohmann::json;
+namespace sim = tagcache::sim;
+
+[[noreturn]] void fail(const std::string& field, const std::string& reason) {
+    throw scenario_error(field + ": " + reason);
+}
+
+std::string shown(const json& value) {
+    if (value.is_string())
+        return sim::quoted(value.get_ref<const std::string&>());
+    if (value.is_array())
+        return fmt::format("an array of {} elements", value.size());
+    if (value.is_object())
+        return fmt::format("an object of {} fields", value.size());
+    return value.dump();
+}
+
+double number(const json& value, const std::string& field) {
+    if (!value.is_number())
+        fail(field, "must be a number, not " + shown(value));
+    return value.get<double>();
+}
+
+void only_keys(const json& object, const std::string& where,
+               std::initializer_list<const char*> known) {
+    if (!object.is_object())
+        fail(where.empty() ? "the scenario" : where, "must be an object, not " + shown(object));
+    for (const auto& item : object.items()) {
+        bool found = false;
+        for (const char* key : known)
+            found = found || item.key() == key;
+        if (!found) {
+            std::string list;
+            for (const char* key : known)
+                list.append(list.empty() ? "" : ", ").append(key);
+            const std::string key = item.key().size() <= 40 ? item.key()
+                                                             : item.key().substr(0, 40) + "...";
+            fail(where.empty() ? key : where + "." + key, "unknown field (known: " + list + ")");
+        }
+    }
+}
+
+// Reads object[key] into `out` if present.
+void read(const json& object, const char* key, const std::string& where, double& out) {
+    if (const auto it = object.find(key); it != object.end())
+        out = number(*it, where.empty() ? key : where + "." + key);
+}
+
+void read_guest(const json& object, const std::string& where, sim::tmem_guest_params& g) {
+    only_keys(object, where,
+              {"boot-mib", "flexible-mib", "anon-mib", "kernel-mib", "swap-mib", "reads-per-s",
+               "file-set-mib", "hot-set-mib", "hot-share", "file-mib"});
+    read(object, "boot-mib", where, g.boot_mib);
+    read(object, "flexible-mib", where, g.flexible_mib);
+    read(object, "anon-mib", where, g.anon_mib);
+    read(object, "kernel-mib", where, g.kernel_mib);
+    read(object, "swap-mib", where, g.swap_mib);
+    read(object, "reads-per-s", where, g.reads_per_s);
+    read(object, "file-set-mib", where, g.file_set_mib);
+    read(object, "hot-set-mib", where, g.hot_set_mib);
+    read(object, "hot-share", where, g.hot_share);
+    read(object, "file-mib", where, g.file_mib);
+}
+
+void check_range(double value, double low, double high, const std::string& field) {
+    if (!(value >= low && value <= high))
+        fail(field, fmt::format("must be between {} and {}, not {}", low, high, value));
+}
+
+} // namespace
+
+std::vector<sim::pressure_point> read_pressure_trace(const std::string& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode))
+        throw scenario_error(path + ": is a directory, not a pressure trace");
+    std::ifstream in(path);
+    if (!in)
+        throw scenario_error(path + ": cannot open");
+    std::vector<sim::pressure_point> points;
+    std::string line;
+    for (uint64_t number = 1; std::getline(in, line); ++number) {
+        const auto where = [&] { return fmt::format("{}:{}", path, number); };
+        if (line.size() > 4096)
+            throw scenario_error(where() + ": line longer than 4096 bytes");
+        const size_t hash = line.find('#');
+        std::istringstream fields(line.substr(0, hash));
+        std::string time_text, target_text, extra;
+        if (!(fields >> time_text))
+            continue; // blank or a comment
+        if (!(fields >> target_text) || (fields >> extra))
+            throw scenario_error(where() + ": expected TIME_S FREE_TARGET_MIB, not " +
+                                 sim::quoted(line));
+        const auto time = sim::parse_real(time_text);
+        const auto target = sim::parse_real(target_text);
+        if (!time.ok() || !target.ok())
+            throw scenario_error(where() + ": " + (time.ok() ? target.why() : time.why()));
+        if (!points.empty() && time.value() < points.back().time_s)
+            throw scenario_error(where() + ": times must not decrease");
+        if (points.size() >= 100000)
+            throw scenario_error(where() + ": more than 100000 points");
+        points.push_back({time.value(), target.value()});
+    }
+    if (points.empty())
+        throw scenario_error(path + ": no points");
+    return points;
+}
+
+sim::tmem_params parse_tmem_scenario(const std::string& json_text, const std::string& base_dir) {
+    json root;
+    try {
+        root = json::parse(json_text);
+    } catch (const json::parse_error& e) {
+        fail("the scenario", fmt::format("not valid JSON (at byte {})", e.byte));
+    }
+    only_keys(root, "",
+              {"kind", "name", "seed", "duration-s", "tick-s", "host-mib", "host-reserved-mib",
+               "block-mib", "sudden-mib", "report-mib", "notify-discards", "guests", "pressure",
+               "pressure-trace"});
+    sim::tmem_params p = sim::default_tmem_params();
+    if (const auto it = root.find("kind"); it != root.end() && *it != "tmem")
+        fail("kind", "must be \"tmem\", not " + shown(*it));
+    if (const auto it = root.find("name"); it != root.end()) {
+        if (!it->is_string() || it->get_ref<const std::string&>().size() > 200)
+            fail("name", "must be a string of at most 200 characters");
+        p.name = it->get<std::string>();
+    }
+    if (const auto it = root.find("seed"); it != root.end()) {
+        if (!it->is_number_unsigned())
+            fail("seed", "must be an unsigned integer, not " + shown(*it));
+        p.seed = it->get<uint64_t>();
+    }
+    read(root, "duration-s", "", p.duration_s);
+    read(root, "tick-s", "", p.tick_s);
+    read(root, "host-mib", "", p.host_mib);
+    read(root, "host-reserved-mib", "", p.host_reserved_mib);
+    read(root, "block-mib", "", p.block_mib);
+    read(root, "sudden-mib", "", p.sudden_mib);
+    read(root, "report-mib", "", p.report_mib);
+    if (const auto it = root.find("notify-discards"); it != root.end()) {
+        if (!it->is_boolean())
+            fail("notify-discards", "must be true or false, not " + shown(*it));
+        p.notify_discards = it->get<bool>();
+    }
+    if (const auto it = root.find("guests"); it != root.end()) {
+        if (!it->is_array())
+            fail("guests", "must be an array of guests, not " + shown(*it));
+        p.guests.clear();
+        for (size_t i = 0; i < it->size() && i < 65; ++i) {
+            sim::tmem_guest_params g; // a guest's fields default to the first default guest's
+            read_guest((*it)[i], fmt::format("guests[{}]", i), g);
+            p.guests.push_back(g);
+        }
+    }
+    const auto points = root.find("pressure");
+    const auto trace = root.find("pressure-trace");
+    if (points != root.end() && trace != root.end())
+        fail("pressure", "give either pressure or pressure-trace, not both");
+    if (points != root.end()) {
+        if (!points->is_array() || points->empty() || points->size() > 100000)
+            fail("pressure", "must be an array of [time-s, free-target-mib] points");
+        p.pressure.clear();
+        for (size_t i = 0; i < points->size(); ++i) {
+            const json& point = (*points)[i];
+            const std::string field = fmt::format("pressure[{}]", i);
+            if (!point.is_array() || point.size() != 2)
+                fail(field, "must be [time-s, free-target-mib], not " + shown(point));
+            p.pressure.push_back({number(point[0], field + "[0]"), number(point[1], field + "[1]")});
+        }
+    }
+    if (trace != root.end()) {
+        if (!trace->is_string())
+            fail("pressure-trace", "must be a file name, not " + shown(*trace));
+        std::string path = trace->get<std::string>();
+        if (!path.empty() && path.front() != '/' && !base_dir.empty())
+            path = base_dir + "/" + path;
+        p.pressure = read_pressure_trace(path);
+    }
+    check_tmem_params(p);
+    return p;
+}
+
+void check_tmem_params(const sim::tmem_params& p) {
+    check_range(p.duration_s, 0.01, 3600, "duration-s");
+    check_range(p.tick_s, 0.001, 1, "tick-s");
+    if (p.duration_s / p.tick_s > 1e6)
+        fail("tick-s", "duration-s / tick-s is more than 10^6 steps");
+    check_range(p.host_mib, 64, 1 << 24, "host-mib");
+    check_range(p.host_reserved_mib, 0, p.host_mib, "host-reserved-mib");
+    if (!(p.block_mib == 2 || p.block_mib == 4 || p.block_mib == 8 || p.block_mib == 16 ||
+          p.block_mib == 32 || p.block_mib == 64 || p.block_mib == 128))
+        fail("block-mib", fmt::format("must be a power of two from 2 to 128, not {}", p.block_mib));
+    check_range(p.sudden_mib, 0, p.host_mib, "sudden-mib");
+    check_range(p.report_mib, 1, p.host_mib, "report-mib");
+    if (p.guests.size() < 2 || p.guests.size() > 64)
+        fail("guests", fmt::format("must hold 2 to 64 guests, not {}", p.guests.size()));
+    double boot = 0, guest_mib = 0;
+    for (size_t i = 0; i < p.guests.size(); ++i) {
+        const sim::tmem_guest_params& g = p.guests[i];
+        const std::string at = fmt::format("guests[{}].", i);
+        check_range(g.boot_mib, 64, 1 << 20, at + "boot-mib");
+        check_range(g.flexible_mib, p.block_mib, 1 << 20, at + "flexible-mib");
+        if (std::fmod(g.flexible_mib, p.block_mib) != 0)
+            fail(at + "flexible-mib", fmt::format("must be a multiple of block-mib ({})",
+                                                  p.block_mib));
+        check_range(g.kernel_mib, 0, g.boot_mib, at + "kernel-mib");
+        // A tmem guest's flexible memory is only a cleancache: its anonymous memory, kernel and
+        // free reserve must fit in boot memory, for every strategy to run the same guest.
+        check_range(g.anon_mib, 0, g.boot_mib - g.kernel_mib - p.guest_reserve_mib,
+                    at + "anon-mib");
+        check_range(g.swap_mib, 0, 1 << 20, at + "swap-mib");
+        check_range(g.reads_per_s, 0, 1e6, at + "reads-per-s");
+        check_range(g.file_set_mib, 1, 65536, at + "file-set-mib");
+        check_range(g.hot_set_mib, 0, g.file_set_mib, at + "hot-set-mib");
+        check_range(g.hot_share, 0, 1, at + "hot-share");
+        check_range(g.file_mib, 0.004, g.file_set_mib, at + "file-mib");
+        if (g.boot_mib + g.flexible_mib > 1 << 20)
+            fail(at + "flexible-mib", "boot-mib + flexible-mib is more than 1 TiB");
+        boot += g.boot_mib;
+        guest_mib += g.boot_mib + g.flexible_mib;
+    }
+    if (boot + p.host_reserved_mib > p.host_mib)
+        fail("guests", fmt::format("their boot memory ({} MiB) and host-reserved-mib exceed "
+                                   "host-mib ({} MiB)",
+                                   boot, p.host_mib));
+    if (guest_mib > 1 << 22)
+        fail("guests", "more than 4 TiB of guest memory in all");
+    if (p.pressure.empty())
+        fail("pressure", "needs at least one point");
+    for (size_t i = 0; i < p.pressure.size(); ++i) {
+        const std::string at = fmt::format("pressure[{}]", i);
+        check_range(p.pressure[i].time_s, 0, 1e6, at + "[0]");
+        check_range(p.pressure[i].free_target_mib, 0, p.host_mib - p.host_reserved_mib,
+                    at + "[1]");
+        if (i > 0 && p.pressure[i].time_s < p.pressure[i - 1].time_s)
+            fail(at + "[0]", "times must not decrease");
+    }
+}
+
+tagcache::sim::tmem_params read_tmem_scenario(const std::string& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode))
+        throw scenario_error(path + ": is a directory, not a scenario file");
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw scenario_error(path + ": cannot open");
+    std::string text(max_scenario_bytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<size_t>(in.gcount()));
+    if (text.size() > max_scenario_bytes)
+        throw scenario_error(fmt::format("{}: larger than {} bytes, the limit for a scenario file",
+                                         path, max_scenario_bytes));
+    const size_t slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+    try {
+        sim::tmem_params p = parse_tmem_scenario(text, dir);
+        if (p.name == sim::default_tmem_params().name && text.find("\"name\"") == std::string::npos)
+            p.name = path;
+        return p;
+    } catch (const scenario_error& e) {
+        throw scenario_error(path + ": " + e.what());
+    }
+}
+
+void apply_tmem_overrides(sim::tmem_params& p, const std::optional<std::string>& seed,
+                          const std::optional<std::string>& duration_s) {
+    if (seed) {
+        const auto value = sim::parse_unsigned(*seed);
+        if (!value.ok())
+            throw std::invalid_argument("--seed: " + value.why());
+        p.seed = value.value();
+    }
+    if (duration_s) {
+        const auto value = sim::parse_real(*duration_s);
+        if (!value.ok())
+            throw std::invalid_argument("--duration: " + value.why());
+        if (!(value.value() >= 0.01 && value.value() <= 3600))
+            throw std::invalid_argument(
+                fmt::format("--duration must be between 0.01 and 3600 s, not {}", *duration_s));
+        p.duration_s = value.value();
+    }
+    check_tmem_params(p);
+}
+
+} // namespace tagsim
