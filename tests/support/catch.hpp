@@ -2,10 +2,12 @@
 #pragma once
 
 #if TAGCACHE_CATCH2_MAJOR >= 3
+#include <catch2/catch_approx.hpp>
 #include <catch2/catch_message.hpp>
 #include <catch2/catch_template_test_macros.hpp>
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/generators/catch_generators.hpp>
+using Catch::Approx; // v2's single header puts Approx in the global namespace too
 #else
 #include <catch2/catch.hpp>
 #endif
