@@ -39,8 +39,8 @@ struct filled_pool {
             arena = std::make_unique<discardable_arena>(range, page_4k);
             memory = arena->page_memory();
         }
-        owned = std::make_unique<owned_pool<Config>>(
-            donor_pool<Config>::geometry(slots, 1), memory);
+        owned =
+            std::make_unique<owned_pool<Config>>(donor_pool<Config>::geometry(slots, 1), memory);
         auto& pool = **owned;
         const uint32_t donor =
             pool.register_donor("bench", span<const pfn_range>(&range, 1)).value();
@@ -83,15 +83,11 @@ void restore_checked(benchmark::State& state, bool cold) {
 
 } // namespace
 
-BENCHMARK_CAPTURE(restore_plain, hot, false)
-    ->Name("restore_discard/plain/hot")
-    ->UseManualTime();
+BENCHMARK_CAPTURE(restore_plain, hot, false)->Name("restore_discard/plain/hot")->UseManualTime();
 BENCHMARK_CAPTURE(restore_checked, hot, false)
     ->Name("restore_discard/checked/hot")
     ->UseManualTime();
-BENCHMARK_CAPTURE(restore_plain, cold, true)
-    ->Name("restore_discard/plain/cold")
-    ->UseManualTime();
+BENCHMARK_CAPTURE(restore_plain, cold, true)->Name("restore_discard/plain/cold")->UseManualTime();
 BENCHMARK_CAPTURE(restore_checked, cold, true)
     ->Name("restore_discard/checked/cold")
     ->UseManualTime();

@@ -238,12 +238,8 @@ BENCHMARK(take_back_folio_page<split_data_config>)
     ->UseManualTime();
 BENCHMARK_CAPTURE(store_cached_copy, hot, false)->Name("store/hot")->UseManualTime();
 BENCHMARK_CAPTURE(store_cached_copy, cold, true)->Name("store/cold")->UseManualTime();
-BENCHMARK_CAPTURE(store_streaming_copy, hot, false)
-    ->Name("store/streaming/hot")
-    ->UseManualTime();
-BENCHMARK_CAPTURE(store_streaming_copy, cold, true)
-    ->Name("store/streaming/cold")
-    ->UseManualTime();
+BENCHMARK_CAPTURE(store_streaming_copy, hot, false)->Name("store/streaming/hot")->UseManualTime();
+BENCHMARK_CAPTURE(store_streaming_copy, cold, true)->Name("store/streaming/cold")->UseManualTime();
 BENCHMARK_CAPTURE(restore_page, hot, false)->Name("restore/hot")->UseManualTime();
 BENCHMARK_CAPTURE(restore_page, cold, true)->Name("restore/cold")->UseManualTime();
 BENCHMARK_CAPTURE(memcpy_page, hot, false)->Name("memcpy/hot")->UseManualTime();

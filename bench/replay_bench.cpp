@@ -67,8 +67,8 @@ void end_to_end_oltp(benchmark::State& state) {
         const auto requests =
             tagcache::sim::read_lis_requests(TAGCACHE_BENCH_DATA_DIR "/OLTP.lis.zst");
         const auto result =
-            tagcache::sim::replay<tagcache::sim::replay_config<tagcache::lru_eviction>>(
-                requests, 8192);
+            tagcache::sim::replay<tagcache::sim::replay_config<tagcache::lru_eviction>>(requests,
+                                                                                        8192);
         benchmark::DoNotOptimize(result.hits);
     }
 }

@@ -17,9 +17,9 @@
 namespace {
 
 template <class Eviction>
-[[gnu::noinline]] uint64_t run_replay(tagcache::sim::demand_cache<
-                                          tagcache::sim::replay_config<Eviction>>& cache,
-                                      std::span<const uint64_t> requests) {
+[[gnu::noinline]] uint64_t
+run_replay(tagcache::sim::demand_cache<tagcache::sim::replay_config<Eviction>>& cache,
+           std::span<const uint64_t> requests) {
     uint64_t hits = 0;
     for (const uint64_t block : requests)
         hits += cache.access(block) ? 1u : 0u;

@@ -16,7 +16,7 @@ namespace tagsim {
 namespace {
 
 struct run_options {
-    std::string scenario_path; // empty: the built-in scenario
+    std::string scenario_path;                   // empty: the built-in scenario
     std::optional<std::string> seed, duration_s; // strict: parsed by apply_overrides
     bool json = false, csv = false;
     std::string plot;
@@ -31,8 +31,8 @@ void run(const run_options& options) {
         options.scenario_path.empty() ? default_scenario() : read_scenario(options.scenario_path);
     apply_overrides(what, options.seed, options.duration_s);
     tagcache::sim::simulation_result raw;
-    const run_summary summary = run_scenario(what, !options.json && !options.csv,
-                                             options.plot.empty() ? nullptr : &raw);
+    const run_summary summary =
+        run_scenario(what, !options.json && !options.csv, options.plot.empty() ? nullptr : &raw);
     if (options.json)
         fmt::print("{}\n", to_json(summary).dump(2));
     else if (options.csv)
@@ -51,9 +51,10 @@ void add_options(CLI::App* command, run_options& options) {
                         "override the scenario's duration, in seconds of model time");
     command->add_flag("--json", options.json, "print one JSON object instead of a table");
     command->add_flag("--csv", options.csv, "print CSV (a header, one row per strategy)");
-    command->add_option("--plot", options.plot,
-                        "also draw the run's figure (latency, failures, migrations, tag storage use, hit "
-                        "ratio) to this .png or .svg (needs gnuplot)");
+    command->add_option(
+        "--plot", options.plot,
+        "also draw the run's figure (latency, failures, migrations, tag storage use, hit "
+        "ratio) to this .png or .svg (needs gnuplot)");
 }
 
 } // namespace

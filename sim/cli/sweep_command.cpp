@@ -224,13 +224,14 @@ void sweep_tagged_fraction(const scenario& what, std::vector<double> values,
     if (plot.empty())
         return;
     plot_figure figure;
-    plot_panel panel{fmt::format("Tag storage lendable once tagged folios (orders 0-{}) fill a share "
-                                 "of '{}'",
-                                 max_order, what.name),
-                     "tagged memory, % of all memory", "tag storage not needed for tags"};
+    plot_panel panel{
+        fmt::format("Tag storage lendable once tagged folios (orders 0-{}) fill a share "
+                    "of '{}'",
+                    max_order, what.name),
+        "tagged memory, % of all memory", "tag storage not needed for tags"};
     panel.percent_y = true;
-    formula.title = fmt::format("formula: each of a block's 32x{} pages tagged independently",
-                                block_pages);
+    formula.title =
+        fmt::format("formula: each of a block's 32x{} pages tagged independently", block_pages);
     scattered.title = "simulated, tagged folios scattered over memory";
     clustered.title = "simulated, tagged folios clustered at the bottom";
     for (auto* line : {&formula, &scattered, &clustered})
@@ -246,8 +247,7 @@ void sweep_tagged_fraction(const scenario& what, std::vector<double> values,
 void sweep(const sweep_options& options) {
     if (!options.plot.empty())
         require_plot_file(options.plot); // before the run, not after it
-    if (options.vary != "capacity" && options.vary != "policy" &&
-        options.vary != "tagged-fraction")
+    if (options.vary != "capacity" && options.vary != "policy" && options.vary != "tagged-fraction")
         throw std::invalid_argument("unknown --vary " + tagcache::sim::quoted(options.vary) +
                                     " (choose capacity|policy|tagged-fraction)");
     std::vector<double> values;

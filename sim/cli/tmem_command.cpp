@@ -52,9 +52,8 @@ void print_table(const sim::tmem_params& p, const std::vector<sim::tmem_result>&
         fmt::print("\n");
     };
     const std::string x = fmt::format("{:.0f} MiB", p.report_mib);
-    row("time to return " + x + ", s", [](const sim::tmem_result& r) {
-        return or_never(r, fmt::format("{:.2f}", r.return_s));
-    });
+    row("time to return " + x + ", s",
+        [](const sim::tmem_result& r) { return or_never(r, fmt::format("{:.2f}", r.return_s)); });
     row("  guest CPU for it, ms", [](const sim::tmem_result& r) {
         return or_never(r, fmt::format("{:.1f}", r.return_cpu_ms));
     });
@@ -62,10 +61,9 @@ void print_table(const sim::tmem_params& p, const std::vector<sim::tmem_result>&
         return or_never(r, fmt::format("{}", r.return_pages_touched));
     });
     row("shrinks met, MiB of MiB asked", [](const sim::tmem_result& r) {
-        return fmt::format("{:.0f}/{:.0f} ({:.0f}%)", r.shrink_met_mib, r.shrink_requested_mib,
-                           r.shrink_requested_mib == 0
-                               ? 100.0
-                               : 100 * r.shrink_met_mib / r.shrink_requested_mib);
+        return fmt::format(
+            "{:.0f}/{:.0f} ({:.0f}%)", r.shrink_met_mib, r.shrink_requested_mib,
+            r.shrink_requested_mib == 0 ? 100.0 : 100 * r.shrink_met_mib / r.shrink_requested_mib);
     });
     row("failures (out of puff, -EBUSY)",
         [](const sim::tmem_result& r) { return fmt::format("{}", r.work.failures); });
@@ -91,9 +89,8 @@ void print_table(const sim::tmem_params& p, const std::vector<sim::tmem_result>&
     row("host discards (pages) / learnt", [](const sim::tmem_result& r) {
         return fmt::format("{}/{}", r.work.host_discarded, r.work.discards_learnt);
     });
-    row("blocks never unpluggable", [](const sim::tmem_result& r) {
-        return fmt::format("{}", r.unpluggable_blocks);
-    });
+    row("blocks never unpluggable",
+        [](const sim::tmem_result& r) { return fmt::format("{}", r.unpluggable_blocks); });
     row("MTE: KVM tag storage, peak MiB",
         [](const sim::tmem_result& r) { return fmt::format("{:.1f}", r.tag_reserve_peak_mib); });
     row("MTE: KVM tag storage, mean MiB",
@@ -167,9 +164,8 @@ void print_csv(const sim::tmem_params& p, const std::vector<sim::tmem_result>& r
                    p.name, p.seed, sim::strategy_name(r.strategy), r.returned ? 1 : 0, r.return_s,
                    r.return_cpu_ms, r.shrink_requested_mib, r.shrink_met_mib, r.work.failures,
                    hit_ratio(r.reads), r.reads.second_level_hits, r.min_host_free_mib,
-                   r.seconds_below_target, r.work.cpu_us / 1e6, r.work.swapped_out,
-                   r.work.migrated, r.work.host_discarded, r.tag_reserve_peak_mib,
-                   r.tag_reserve_mean_mib);
+                   r.seconds_below_target, r.work.cpu_us / 1e6, r.work.swapped_out, r.work.migrated,
+                   r.work.host_discarded, r.tag_reserve_peak_mib, r.tag_reserve_mean_mib);
 }
 
 // One figure, two panels: the host's free memory (and its target) and the guests' hit ratio over
@@ -211,8 +207,8 @@ void plot_results(const std::string& file, const sim::tmem_params& p,
     }
     memory.series.push_back(std::move(target));
     plot_figure figure;
-    figure.title = "Giving guest memory back: virtio-tmem, virtio-balloon, virtio-mem (" +
-                   p.name + ")";
+    figure.title =
+        "Giving guest memory back: virtio-tmem, virtio-balloon, virtio-mem (" + p.name + ")";
     figure.panels.push_back(std::move(memory));
     figure.panels.push_back(std::move(hits));
     tagsim::plot(file, figure);
@@ -249,8 +245,9 @@ void run(const tmem_options& options) {
 void add_tmem_command(CLI::App& app) {
     auto options = std::make_shared<tmem_options>();
     CLI::App* command = app.add_subcommand(
-        "tmem", "Hosts lending guests memory and taking it back (docs/tmem.md): virtio-tmem, "
-                "virtio-balloon and virtio-mem side by side. Without a scenario, the built-in one.");
+        "tmem",
+        "Hosts lending guests memory and taking it back (docs/tmem.md): virtio-tmem, "
+        "virtio-balloon and virtio-mem side by side. Without a scenario, the built-in one.");
     command->add_option("scenario", options->scenario_path,
                         "a tmem scenario, a JSON file (docs/tmem.md)");
     command->add_option("--pressure", options->pressure_trace,

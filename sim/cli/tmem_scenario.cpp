@@ -50,8 +50,8 @@ void only_keys(const json& object, const std::string& where,
             std::string list;
             for (const char* key : known)
                 list.append(list.empty() ? "" : ", ").append(key);
-            const std::string key = item.key().size() <= 40 ? item.key()
-                                                             : item.key().substr(0, 40) + "...";
+            const std::string key =
+                item.key().size() <= 40 ? item.key() : item.key().substr(0, 40) + "...";
             fail(where.empty() ? key : where + "." + key, "unknown field (known: " + list + ")");
         }
     }
@@ -181,7 +181,8 @@ sim::tmem_params parse_tmem_scenario(const std::string& json_text, const std::st
             const std::string field = fmt::format("pressure[{}]", i);
             if (!point.is_array() || point.size() != 2)
                 fail(field, "must be [time-s, free-target-mib], not " + shown(point));
-            p.pressure.push_back({number(point[0], field + "[0]"), number(point[1], field + "[1]")});
+            p.pressure.push_back(
+                {number(point[0], field + "[0]"), number(point[1], field + "[1]")});
         }
     }
     if (trace != root.end()) {
@@ -217,8 +218,8 @@ void check_tmem_params(const sim::tmem_params& p) {
         check_range(g.boot_mib, 64, 1 << 20, at + "boot-mib");
         check_range(g.flexible_mib, p.block_mib, 1 << 20, at + "flexible-mib");
         if (std::fmod(g.flexible_mib, p.block_mib) != 0)
-            fail(at + "flexible-mib", fmt::format("must be a multiple of block-mib ({})",
-                                                  p.block_mib));
+            fail(at + "flexible-mib",
+                 fmt::format("must be a multiple of block-mib ({})", p.block_mib));
         check_range(g.kernel_mib, 0, g.boot_mib, at + "kernel-mib");
         // A tmem guest's flexible memory is only a cleancache: its anonymous memory, kernel and
         // free reserve must fit in boot memory, for every strategy to run the same guest.
@@ -246,8 +247,7 @@ void check_tmem_params(const sim::tmem_params& p) {
     for (size_t i = 0; i < p.pressure.size(); ++i) {
         const std::string at = fmt::format("pressure[{}]", i);
         check_range(p.pressure[i].time_s, 0, 1e6, at + "[0]");
-        check_range(p.pressure[i].free_target_mib, 0, p.host_mib - p.host_reserved_mib,
-                    at + "[1]");
+        check_range(p.pressure[i].free_target_mib, 0, p.host_mib - p.host_reserved_mib, at + "[1]");
         if (i > 0 && p.pressure[i].time_s < p.pressure[i - 1].time_s)
             fail(at + "[0]", "times must not decrease");
     }

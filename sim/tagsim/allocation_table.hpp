@@ -11,8 +11,8 @@
 #include <optional>
 #include <vector>
 
-#include <tagcache/base/base.hpp>
 #include "tag_machine.hpp"
+#include <tagcache/base/base.hpp>
 
 namespace tagcache::sim {
 
@@ -125,9 +125,8 @@ public:
         std::vector<allocation_record> out;
         out.reserve(size_);
         for (size_t s = 0; s < segments_.size(); ++s)
-            segments_[s]->for_each_head(segment_numbers_[s] << segment_shift, [&](pfn_t head) {
-                out.push_back(*find(head));
-            });
+            segments_[s]->for_each_head(segment_numbers_[s] << segment_shift,
+                                        [&](pfn_t head) { out.push_back(*find(head)); });
         return out;
     }
     std::size_t size() const noexcept { return size_; }
@@ -166,7 +165,8 @@ private:
         void mark_head(pfn_t pfn, bool is_head) {
             const uint64_t index = pfn % segment_pages;
             uint64_t& word = head_bits[index / 64];
-            word = is_head ? word | uint64_t{1} << (index % 64) : word & ~(uint64_t{1} << (index % 64));
+            word = is_head ? word | uint64_t{1} << (index % 64)
+                           : word & ~(uint64_t{1} << (index % 64));
         }
         template <class F>
         void for_each_head(pfn_t first, F&& f) const {
@@ -247,7 +247,7 @@ private:
         return entry.kind == allocation_kind::movable ? &entry : nullptr;
     }
 
-    std::vector<uint64_t> segment_numbers_;           // pfn >> segment_shift, ascending
+    std::vector<uint64_t> segment_numbers_;          // pfn >> segment_shift, ascending
     std::vector<std::unique_ptr<segment>> segments_; // in the same order
     struct recent_segment {
         uint64_t number = ~uint64_t{0}; // no segment has this number (pfn >> 16 < 2^48)

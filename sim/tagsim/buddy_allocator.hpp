@@ -17,9 +17,9 @@
 #include <stdexcept>
 #include <vector>
 
+#include "hierarchical_bitmap.hpp"
 #include <tagcache/base/assert.hpp>
 #include <tagcache/base/types.hpp>
-#include "hierarchical_bitmap.hpp"
 
 namespace tagcache::sim {
 
@@ -220,8 +220,12 @@ private:
             for (unsigned o = 0; o <= max_order; ++o)
                 by_order.emplace_back((r.end() - base + (pfn_t{1} << o) - 1) >> o);
         }
-        pfn_t head_of(uint64_t index, unsigned order) const noexcept { return base + (index << order); }
-        uint64_t index_of(pfn_t head, unsigned order) const noexcept { return (head - base) >> order; }
+        pfn_t head_of(uint64_t index, unsigned order) const noexcept {
+            return base + (index << order);
+        }
+        uint64_t index_of(pfn_t head, unsigned order) const noexcept {
+            return (head - base) >> order;
+        }
         // The index of the first block of `order` whose head is at or after `from`.
         uint64_t first_index(pfn_t from, unsigned order) const noexcept {
             return from <= base ? 0 : (from - base + (pfn_t{1} << order) - 1) >> order;
@@ -303,8 +307,8 @@ private:
     range_free_lists* lists_of(pfn_t pfn) { return lists_of_in(*this, pfn); }
     const range_free_lists* lists_of(pfn_t pfn) const { return lists_of_in(*this, pfn); }
 
-    std::vector<pfn_range> ranges_;             // as given: page_at() numbers pages in this order
-    std::vector<range_free_lists> free_lists_;  // one per range, by address
+    std::vector<pfn_range> ranges_;            // as given: page_at() numbers pages in this order
+    std::vector<range_free_lists> free_lists_; // one per range, by address
     unsigned max_order_ = default_max_order;
     uint64_t free_pages_ = 0, total_pages_ = 0;
 };

@@ -12,12 +12,12 @@
 #include <string>
 #include <vector>
 
-#include <tagcache/tags/tags.hpp>
 #include "allocation_table.hpp"
 #include "buddy_allocator.hpp"
 #include "cost_model.hpp"
-#include <tagcache/hosted/owned_pool.hpp>
 #include "tag_machine.hpp"
+#include <tagcache/hosted/owned_pool.hpp>
+#include <tagcache/tags/tags.hpp>
 
 namespace tagcache::sim {
 

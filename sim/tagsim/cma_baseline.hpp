@@ -15,13 +15,13 @@
 #include <optional>
 #include <vector>
 
-#include <tagcache/mapping/mapping.hpp>
-#include <tagcache/tags/page_bitmap.hpp>
 #include "allocation_table.hpp"
 #include "buddy_allocator.hpp"
 #include "cma_options.hpp"
 #include "cost_model.hpp"
 #include "tag_machine.hpp"
+#include <tagcache/mapping/mapping.hpp>
+#include <tagcache/tags/page_bitmap.hpp>
 
 namespace tagcache::sim {
 

@@ -133,7 +133,8 @@ private:
     uint64_t& word(unsigned level, uint64_t w) { return words_[level_start_[level] + w]; }
     uint64_t word(unsigned level, uint64_t w) const { return words_[level_start_[level] + w]; }
     uint64_t words_in(unsigned level) const {
-        return (level + 1 < levels_ ? level_start_[level + 1] : words_.size()) - level_start_[level];
+        return (level + 1 < levels_ ? level_start_[level + 1] : words_.size()) -
+               level_start_[level];
     }
     uint64_t top() const { return words_.back(); }
 

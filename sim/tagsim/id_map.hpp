@@ -47,7 +47,8 @@ public:
     // Forgets `id`; false if it was not mapped.
     bool erase(uint64_t id) {
         const size_t c = static_cast<size_t>(id >> chunk_shift);
-        if (c >= chunks_.size() || !chunks_[c].values || chunks_[c].values[id % chunk_ids] == absent)
+        if (c >= chunks_.size() || !chunks_[c].values ||
+            chunks_[c].values[id % chunk_ids] == absent)
             return false;
         chunk& from = chunks_[c];
         from.values[id % chunk_ids] = absent;

@@ -91,8 +91,8 @@ protected:
             cache_.insert(hot_pages_ + i, evicted);
         for (uint64_t i = 0; i < hot; ++i)
             cache_.insert(i, evicted);
-        stream_at_ = hot_pages_ + (want - hot) < file_pages_ ? hot_pages_ + (want - hot)
-                                                             : hot_pages_;
+        stream_at_ =
+            hot_pages_ + (want - hot) < file_pages_ ? hot_pages_ + (want - hot) : hot_pages_;
     }
 
     // This tick's file reads. `second_level(page)`: a page-cache miss looks there (tmem);

@@ -93,7 +93,8 @@ public:
     // Sudden pressure: the host discards every page of the plugged blocks above the requested
     // size, now, and (with notification) tells the driver, whose pool drops their data.
     void host_discard() {
-        const uint64_t requested = device_->config().requested_size / tmem_page_bytes / block_pages_;
+        const uint64_t requested =
+            device_->config().requested_size / tmem_page_bytes / block_pages_;
         for (uint64_t b = requested; b < device_->plugged_blocks(); ++b) {
             if (discarded_block_[b])
                 continue;
@@ -188,7 +189,8 @@ public:
 
     void step(double now, double dt) {
         const auto none = [](uint64_t) {};
-        read_files(dt, [](uint64_t) { return false; }, none);
+        read_files(
+            dt, [](uint64_t) { return false; }, none);
         fault_swapped_pages(dt, memory_pages(), none);
         double budget = budget_for(dt);
         // Inflate: each page the balloon takes, the guest must free; 256 pages per request.

@@ -19,9 +19,9 @@
 namespace tagcache::sim {
 
 enum class tmem_strategy { tmem, balloon, virtio_mem_movable, virtio_mem_normal };
-inline constexpr tmem_strategy tmem_strategies[] = {
-    tmem_strategy::tmem, tmem_strategy::balloon, tmem_strategy::virtio_mem_movable,
-    tmem_strategy::virtio_mem_normal};
+inline constexpr tmem_strategy tmem_strategies[] = {tmem_strategy::tmem, tmem_strategy::balloon,
+                                                    tmem_strategy::virtio_mem_movable,
+                                                    tmem_strategy::virtio_mem_normal};
 
 inline const char* strategy_name(tmem_strategy s) {
     switch (s) {
@@ -147,7 +147,8 @@ tmem_result run_guests(const tmem_params& p, tmem_strategy strategy, std::vector
     };
 
     const auto ticks = static_cast<uint64_t>(std::llround(p.duration_s / p.tick_s));
-    const auto ticks_per_sample = std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(1.0 / p.tick_s)));
+    const auto ticks_per_sample =
+        std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(1.0 / p.tick_s)));
     read_counts window_start;
     double tag_sum = 0;
     r.min_host_free_mib = usable_mib;
@@ -172,8 +173,7 @@ tmem_result run_guests(const tmem_params& p, tmem_strategy strategy, std::vector
                 g.set_target(std::min(grant, g.flexible_pages()));
                 goal += std::min(grant, g.flexible_pages());
             }
-            if (p.pressure.size() > 0 && last_target >= 0 &&
-                target - last_target >= p.sudden_mib)
+            if (p.pressure.size() > 0 && last_target >= 0 && target - last_target >= p.sudden_mib)
                 for (Guest& g : guests)
                     g.host_discard();
             if (now > 0 && before > goal) {
@@ -237,7 +237,8 @@ tmem_result run_guests(const tmem_params& p, tmem_strategy strategy, std::vector
         r.reads.page_cache_hits += g.reads().page_cache_hits;
         r.reads.second_level_hits += g.reads().second_level_hits;
     }
-    r.tag_reserve_mean_mib = r.samples.empty() ? 0 : tag_sum / static_cast<double>(r.samples.size());
+    r.tag_reserve_mean_mib =
+        r.samples.empty() ? 0 : tag_sum / static_cast<double>(r.samples.size());
     r.tag_reserve_untagged_region_mib = static_cast<double>(boot_pages) / pages_per_mib / 32;
     (void)flexible_pages;
     return r;

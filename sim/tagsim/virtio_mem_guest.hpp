@@ -11,9 +11,8 @@
 
 namespace tagcache::sim {
 
-inline virtio_mem_guest::virtio_mem_guest(const tmem_params& params,
-                                          const tmem_guest_params& guest, uint32_t index,
-                                          bool zone_movable)
+inline virtio_mem_guest::virtio_mem_guest(const tmem_params& params, const tmem_guest_params& guest,
+                                          uint32_t index, bool zone_movable)
     : tmem_guest_base(params, guest, index)
     , zone_movable_(zone_movable)
     , block_pages_(mib_to_pages(params.block_mib))
@@ -40,10 +39,9 @@ inline void virtio_mem_guest::boot(uint64_t pages) {
         // takes movable allocations only (Documentation/admin-guide/mm/memory-hotplug.rst).
         const uint64_t plugged_pages = plugged_count_ * block_pages_;
         const double pageblocks = static_cast<double>(kernel_pages_) /
-                                  (static_cast<double>(block_pages_) *
-                                   p_.unmovable_pageblock_fill);
-        const double share = static_cast<double>(plugged_pages) /
-                             static_cast<double>(boot_pages_ + plugged_pages);
+                                  (static_cast<double>(block_pages_) * p_.unmovable_pageblock_fill);
+        const double share =
+            static_cast<double>(plugged_pages) / static_cast<double>(boot_pages_ + plugged_pages);
         unmovable_count_ = std::min<uint64_t>(
             static_cast<uint64_t>(std::llround(pageblocks * share)), plugged_count_);
         std::vector<uint64_t> blocks(plugged_count_);
@@ -60,7 +58,8 @@ inline void virtio_mem_guest::boot(uint64_t pages) {
 
 inline void virtio_mem_guest::step(double now, double dt) {
     const auto none = [](uint64_t) {};
-    read_files(dt, [](uint64_t) { return false; }, none);
+    read_files(
+        dt, [](uint64_t) { return false; }, none);
     fault_swapped_pages(dt, memory_pages(), none);
     // Plug: the lowest unplugged blocks, one request each.
     for (uint64_t b = 0; b < plugged_.size() && plugged_count_ < target_blocks_; ++b) {
@@ -107,9 +106,9 @@ inline void virtio_mem_guest::step(double now, double dt) {
 inline bool virtio_mem_guest::unplug(uint64_t block, double& cost) {
     const uint64_t memory = memory_pages();
     const uint64_t movable = anon_resident_ + cache_.size();
-    const auto in_use = static_cast<uint64_t>(std::llround(
-        static_cast<double>(block_pages_) * static_cast<double>(movable) /
-        static_cast<double>(memory)));
+    const auto in_use = static_cast<uint64_t>(
+        std::llround(static_cast<double>(block_pages_) * static_cast<double>(movable) /
+                     static_cast<double>(memory)));
     const double unit = static_cast<double>(random_() >> 11) * 0x1.0p-53;
     if (unmovable_[block] || unit < p_.transient_unplug_failure) {
         cost += static_cast<double>(in_use / 2) * p_.costs.migrate_page_us;

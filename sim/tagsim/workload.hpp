@@ -67,10 +67,10 @@ public:
                 return report;
             }
             const placed at = placed::unpack(*found);
-            const result<void> done =
-                event.op == workload_op::free
-                    ? machine_.free(at.pfn, at.order)
-                    : (event.op == workload_op::pin ? machine_.pin(at.pfn) : machine_.unpin(at.pfn));
+            const result<void> done = event.op == workload_op::free
+                                          ? machine_.free(at.pfn, at.order)
+                                          : (event.op == workload_op::pin ? machine_.pin(at.pfn)
+                                                                          : machine_.unpin(at.pfn));
             if (!done)
                 report.error = done.error();
             else if (event.op == workload_op::free)

@@ -236,8 +236,8 @@ extern "C" int tagcache_fs_tmem(void* buffer, size_t bytes, uint64_t first_pfn, 
     tagcache::pool_geometry geometry;
     geometry.slots = 64;
     geometry.max_block_pages = 4;
-    const tagcache::mapped_discardable_page_memory memory(&tagcache_hook_map_pfn, data,
-                                                          generations, first_pfn);
+    const tagcache::mapped_discardable_page_memory memory(&tagcache_hook_map_pfn, data, generations,
+                                                          first_pfn);
     const auto pool = tmem_pool::create(buffer, bytes, geometry, memory);
     if (!pool)
         return static_cast<int>(pool.error());

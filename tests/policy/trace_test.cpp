@@ -22,8 +22,7 @@ namespace {
 const std::string data_dir = TAGCACHE_TEST_DATA_DIR;
 
 const std::vector<uint64_t>& p3_requests() {
-    static const std::vector<uint64_t> requests =
-        sim::read_lis_requests(data_dir + "/P3.lis.zst");
+    static const std::vector<uint64_t> requests = sim::read_lis_requests(data_dir + "/P3.lis.zst");
     return requests;
 }
 
@@ -142,8 +141,7 @@ TEST_CASE("a trace larger than a read chunk streams, lines split across chunks",
 
 TEST_CASE("a streamed replay equals the in-memory one", "[policy][trace]") {
     sim::trace_line_reader reader(data_dir + "/OLTP.lis.zst");
-    const auto streamed =
-        sim::replay_lis_trace<sim::replay_config<lru_eviction>>(reader, 5000);
+    const auto streamed = sim::replay_lis_trace<sim::replay_config<lru_eviction>>(reader, 5000);
     const auto in_memory = sim::replay<sim::replay_config<lru_eviction>>(
         sim::read_lis_requests(data_dir + "/OLTP.lis.zst"), 5000);
     REQUIRE(streamed.replay.requests == in_memory.requests);

@@ -560,8 +560,7 @@ TEST_CASE("restores stay exact while a donor takes pages back (spinlock, drop, i
 
 TEST_CASE("restores stay exact while a donor takes pages back (spinlock, split, exclusive)",
           "[pool][concurrency]") {
-    run_concurrency<spin_split_exclusive_config>("spinlock/split/exclusive", default_workers,
-                                                 true);
+    run_concurrency<spin_split_exclusive_config>("spinlock/split/exclusive", default_workers, true);
 }
 
 // The userspace lock: twice as many workers as CPUs (plus the donor), all running at once,

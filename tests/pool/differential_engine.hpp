@@ -206,7 +206,8 @@ private:
     }
     void replace_fs() {
         const size_t which = draw() % filesystems_.size();
-        check(pool_->remove_fs(filesystems_[which]).has_value(), [] { return "remove_fs refused"; });
+        check(pool_->remove_fs(filesystems_[which]).has_value(),
+              [] { return "remove_fs refused"; });
         reference_.erase_fs(filesystems_[which]);
         check(pool_->invalidate_fs(filesystems_[which]).error() == errc::unknown_filesystem,
               [] { return "a removed filesystem is still known"; });
@@ -302,9 +303,8 @@ private:
 
     void check() {
         const char* broken = pool_->check_invariants();
-        check(broken == nullptr, [&] {
-            return "after operation " + std::to_string(operation_) + ": " + broken;
-        });
+        check(broken == nullptr,
+              [&] { return "after operation " + std::to_string(operation_) + ": " + broken; });
         for (uint32_t d = 0; d < donor_count; ++d)
             check(pool_->donor_info(d)->size == donated_[d].size(),
                   [] { return "a donor's size differs from the pages it donated"; });

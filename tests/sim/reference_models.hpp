@@ -29,7 +29,7 @@ public:
 
     reference_buddy_allocator() = default;
     explicit reference_buddy_allocator(std::span<const pfn_range> ranges,
-                             unsigned max_order = default_max_order)
+                                       unsigned max_order = default_max_order)
         : free_(max_order + 1)
         , max_order_(max_order) {
         for (const pfn_range& range : ranges) {

@@ -2,9 +2,9 @@
 // (reference_models.hpp): the same random operations on both, every answer compared. The
 // simulator's figures depend on these choices (which free block, which victim), so they must
 // agree exactly, not just be valid.
-#include <tagsim/sim.hpp>
 #include <tagsim/hierarchical_bitmap.hpp>
 #include <tagsim/id_map.hpp>
+#include <tagsim/sim.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -42,13 +42,15 @@ uint64_t set_prev(const std::set<uint64_t>& s, uint64_t from) {
     return it == s.begin() ? hierarchical_bitmap::npos : *--it;
 }
 
-std::vector<pfn_t> as_vector(const std::set<pfn_t>& s) { return {s.begin(), s.end()}; }
+std::vector<pfn_t> as_vector(const std::set<pfn_t>& s) {
+    return {s.begin(), s.end()};
+}
 
 } // namespace
 
 TEST_CASE("hierarchical bitmap: ordered searches agree with a std::set", "[sim][structures]") {
-    for (const uint64_t size : {1ull, 2ull, 63ull, 64ull, 65ull, 4095ull, 4096ull, 4097ull,
-                                262'145ull, 300'000ull}) {
+    for (const uint64_t size :
+         {1ull, 2ull, 63ull, 64ull, 65ull, 4095ull, 4096ull, 4097ull, 262'145ull, 300'000ull}) {
         std::mt19937_64 rng(size);
         const auto below = [&](uint64_t n) { return rng() % n; };
         hierarchical_bitmap bits(size);
@@ -197,14 +199,15 @@ TEST_CASE("allocation table: the flat table answers as the std::map did", "[sim]
                     tree.move(from.pfn, to);
                 }
             } else if (op < 85) {
-                const pfn_t pfn = below(2) == 0 || live.empty() ? random_pfn()
-                                                                : some_head() + below(16);
+                const pfn_t pfn =
+                    below(2) == 0 || live.empty() ? random_pfn() : some_head() + below(16);
                 if (below(2) == 0)
                     REQUIRE(flat.pin(pfn).has_value() == tree.pin(pfn).has_value());
                 else
                     REQUIRE(flat.unpin(pfn).has_value() == tree.unpin(pfn).has_value());
             }
-            const pfn_t probe = below(2) == 0 || live.empty() ? random_pfn() : some_head() + below(16);
+            const pfn_t probe =
+                below(2) == 0 || live.empty() ? random_pfn() : some_head() + below(16);
             REQUIRE(flat.find(probe) == tree.find(probe));
             REQUIRE(flat.containing(probe) == tree.containing(probe));
             REQUIRE(flat.contains(probe) == tree.find(probe).has_value());
@@ -244,8 +247,7 @@ TEST_CASE("lru page cache: the flat cache evicts as the std::list one did", "[si
     }
 }
 
-TEST_CASE("id map: agrees with an unordered_map and frees dead chunks' ids",
-          "[sim][structures]") {
+TEST_CASE("id map: agrees with an unordered_map and frees dead chunks' ids", "[sim][structures]") {
     std::mt19937_64 rng(5);
     const auto below = [&](uint64_t n) { return rng() % n; };
     id_map flat;
@@ -264,7 +266,8 @@ TEST_CASE("id map: agrees with an unordered_map and frees dead chunks' ids",
             live.push_back(id);
         } else {
             // Mostly the oldest live ids (as a page cache frees), sometimes any.
-            const size_t i = below(3) == 0 ? below(live.size()) : below(std::min<size_t>(live.size(), 8));
+            const size_t i =
+                below(3) == 0 ? below(live.size()) : below(std::min<size_t>(live.size(), 8));
             REQUIRE(flat.erase(live[i]));
             model.erase(live[i]);
             live.erase(live.begin() + static_cast<std::ptrdiff_t>(i));

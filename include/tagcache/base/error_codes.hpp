@@ -57,7 +57,6 @@
     X(page_pinned, "a pinned page cannot be migrated or freed")                                    \
     X(not_allocated, "no live allocation there")                                                   \
     /* virtio-tmem device. */                                                                      \
-    X(device_block_size_invalid,                                                                   \
-      "the device block size is zero or not a whole number of pages")                              \
+    X(device_block_size_invalid, "the device block size is zero or not a whole number of pages")   \
     X(size_above_region, "the requested size is above the device region's size")                   \
     X(size_not_block_aligned, "the requested size is not a multiple of the device block size")

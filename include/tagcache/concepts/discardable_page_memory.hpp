@@ -4,10 +4,10 @@
 //
 // Each page has a discard generation, device-page metadata outside the pool (docs/tmem.md):
 // the host advances it to an odd value, then (after a full barrier) discards the page, then
-// advances it to the next even value with release ordering once the discard is complete, so that a generation read twice with the same even value
-// brackets an interval in which no discard touched the page. The pool checks it around every
-// copy (docs/tmem.md, "The discard protocol"); a pool whose page memory does not model this
-// concept compiles none of it.
+// advances it to the next even value with release ordering once the discard is complete, so that a
+// generation read twice with the same even value brackets an interval in which no discard touched
+// the page. The pool checks it around every copy (docs/tmem.md, "The discard protocol"); a pool
+// whose page memory does not model this concept compiles none of it.
 #pragma once
 
 #include <stdint.h>

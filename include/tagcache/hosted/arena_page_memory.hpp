@@ -23,9 +23,7 @@ public:
                 throw std::bad_alloc();
         }
     }
-    page_arena(page_arena&& other) noexcept
-        : bytes_(other.bytes_)
-        , memory_(other.memory_) {
+    page_arena(page_arena&& other) noexcept : bytes_(other.bytes_), memory_(other.memory_) {
         other.bytes_ = 0;
         other.memory_ = nullptr;
     }

@@ -21,9 +21,7 @@ namespace tagcache {
 // What owned_pool (and other hosted constructors) throw when the core refuses a request.
 class pool_error : public std::invalid_argument {
 public:
-    explicit pool_error(errc code)
-        : std::invalid_argument(error_message(code))
-        , code_(code) {}
+    explicit pool_error(errc code) : std::invalid_argument(error_message(code)), code_(code) {}
     errc code() const noexcept { return code_; }
 
 private:
@@ -34,8 +32,8 @@ private:
 template <class Config = default_pool_config, uint32_t Shards = 1>
 class owned_pool {
 public:
-    using pool_type = std::conditional_t<Shards == 1, cleancache_pool<Config>,
-                                         sharded_pool<Config, Shards>>;
+    using pool_type =
+        std::conditional_t<Shards == 1, cleancache_pool<Config>, sharded_pool<Config, Shards>>;
     using page_memory_type = typename Config::page_memory;
 
     // For page memory other than the arena, pass the policy object (mapped_page_memory).

@@ -36,8 +36,8 @@
 #include "inode_table.hpp"
 #include "key.hpp"
 #include "page_index.hpp"
-#include "pool_stats.hpp"
 #include "pool_config.hpp"
+#include "pool_stats.hpp"
 #include "slot.hpp"
 #include "slot_view.hpp"
 
@@ -204,9 +204,7 @@ public:
     // they are. Refuses a range with a page the donor did not register, changing nothing.
     // Returns how many restorable pages were dropped. Correctness never depends on it: a
     // restore checks the generation whether or not a notification came.
-    result<uint64_t> on_discarded(uint32_t donor, pfn_range range) noexcept
-        requires discardable
-    {
+    result<uint64_t> on_discarded(uint32_t donor, pfn_range range) noexcept requires discardable {
         return drop_discarded_range(donor, range);
     }
 
@@ -283,8 +281,8 @@ private:
         l.slots = carve(size_t{g.slots} * sizeof(slot_meta));
         l.index = carve(page_index::storage_bytes(g.bucket_count()));
         l.folios = carve(folio_rings<typename Config::eviction>::storage_bytes(g.slots));
-        l.placement = carve(Config::placement::storage_bytes(g.slots, Config::max_donors,
-                                                             g.max_block_pages));
+        l.placement =
+            carve(Config::placement::storage_bytes(g.slots, Config::max_donors, g.max_block_pages));
         l.inodes = carve(inode_table::storage_bytes(g.inode_capacity()));
         l.filesystems = carve(filesystem_table::storage_bytes(g.filesystems));
         l.ranges = carve(size_t{g.max_ranges} * sizeof(donor_range));
@@ -399,7 +397,6 @@ private:
         release_slot(slot, d);
     }
 
-
     // Eviction and lazy reclaim of invalidated pages, for stores (frontend.hpp).
     bool evict_one() noexcept;
     void sweep(uint32_t budget) noexcept;
@@ -433,10 +430,9 @@ private:
     bool keep_undiscarded(const uint32_t* slots, uint32_t pages, const uint32_t* generations,
                           const bitmap& discarded) noexcept;
     bool record_generations_locked(const uint32_t* slots, uint32_t pages) noexcept;
-    bitmap restore_from_discardable(const uint32_t* found, const uint32_t* recorded,
-                                    uint32_t pages, void* sink) noexcept;
-    void drop_discarded_found(uint32_t pages, const uint32_t* found,
-                              const bitmap& intact) noexcept;
+    bitmap restore_from_discardable(const uint32_t* found, const uint32_t* recorded, uint32_t pages,
+                                    void* sink) noexcept;
+    void drop_discarded_found(uint32_t pages, const uint32_t* found, const bitmap& intact) noexcept;
     void detect_discards_locked(const page_key& key, uint32_t pages) noexcept;
     bool drop_discarded(uint32_t slot) noexcept;
     result<uint64_t> drop_discarded_range(uint32_t donor, pfn_range range) noexcept;
@@ -473,9 +469,9 @@ private:
         fs_id fs;
         uint32_t handle = no_inode;
         uint32_t epoch;
-    } memo_{0, 0, no_inode, 0};        // live_handle()'s last answer
+    } memo_{0, 0, no_inode, 0};     // live_handle()'s last answer
     uint32_t fs_invalidations_ = 0; // advanced by invalidate_fs and remove_fs (wraps)
-    uint32_t lock_releases_ = 0;      // times an operation let others in mid-way (wraps)
+    uint32_t lock_releases_ = 0;    // times an operation let others in mid-way (wraps)
     // Last, so that pools without discardable memory keep the layout they had without it.
     [[no_unique_address]] discard_records<discardable> discards_; // empty unless discardable
 };

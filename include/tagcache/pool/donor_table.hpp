@@ -30,11 +30,11 @@ struct donor_entry {
     uint32_t block_pages = 1;
     uint32_t first_range = 0;
     uint32_t range_count = 0;
-    uint64_t quota = 0;   // pages it may have holding data at once; 0: no limit
-    uint32_t donated = 0; // size: donated and not taken back
-    uint32_t free = 0;    // donated, holding nothing
-    uint32_t holding = 0; // pending, cached or draining
-    uint32_t cached = 0;  // cached (restorable, or invalidated and not yet reclaimed)
+    uint64_t quota = 0;    // pages it may have holding data at once; 0: no limit
+    uint32_t donated = 0;  // size: donated and not taken back
+    uint32_t free = 0;     // donated, holding nothing
+    uint32_t holding = 0;  // pending, cached or draining
+    uint32_t cached = 0;   // cached (restorable, or invalidated and not yet reclaimed)
     uint64_t recalled = 0; // pages taken back while they held data (a counter)
 };
 
@@ -149,7 +149,8 @@ public:
         if (low == entry.first_range)
             return no_slot;
         const donor_range& r = ranges_[low - 1];
-        return pfn - r.first < r.count ? r.first_slot + static_cast<uint32_t>(pfn - r.first) : no_slot;
+        return pfn - r.first < r.count ? r.first_slot + static_cast<uint32_t>(pfn - r.first)
+                                       : no_slot;
     }
 
     // The pfn of a registered slot. O(log ranges).

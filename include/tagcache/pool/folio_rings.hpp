@@ -128,7 +128,9 @@ public:
     // Brings the next victim's slot (and the policy's entry, where it can name the victim
     // without choosing it) toward the cache, for the next store to evict.
     void prefetch_victim() const noexcept {
-        if constexpr (requires { { eviction_.peek_victim() } -> same_as<uint32_t>; }) {
+        if constexpr (requires {
+                          { eviction_.peek_victim() } -> same_as<uint32_t>;
+                      }) {
             const uint32_t victim = eviction_.peek_victim();
             if (victim != no_slot)
                 __builtin_prefetch(&slots_[victim], 1);
@@ -179,8 +181,7 @@ public:
         }
         if (lingering != lingering_)
             return "lingering count differs from the lingering slots";
-        return heads == size() ? nullptr
-                               : "eviction policy size differs from the number of folios";
+        return heads == size() ? nullptr : "eviction policy size differs from the number of folios";
     }
 
 private:

@@ -9,8 +9,8 @@ namespace tagcache {
 // ---- store: claim slots under the lock, copy outside it, publish under it -------------------
 
 template <pool_config Config>
-result<void> cleancache_pool<Config>::store(const page_key& key, unsigned order,
-                                            const void* source, bool workingset) noexcept {
+result<void> cleancache_pool<Config>::store(const page_key& key, unsigned order, const void* source,
+                                            bool workingset) noexcept {
     if (const errc bad = check_folio(key, order); bad != errc::ok)
         return bad;
     const uint32_t pages = uint32_t{1} << order;
@@ -155,8 +155,8 @@ template <pool_config Config>
 void cleancache_pool<Config>::claim(uint32_t slot, uint32_t d, uint32_t handle, uint64_t index,
                                     unsigned order) noexcept {
     slot_meta& s = slots_[slot];
-    index_.unlink(slot);  // an index entry a take-back left behind
-    folios_.purge(slot);  // an eviction-order entry a dropped folio left behind
+    index_.unlink(slot); // an index entry a take-back left behind
+    folios_.purge(slot); // an eviction-order entry a dropped folio left behind
     s.inode = handle;
     s.set_index(index);
     s.set_order(order);
@@ -439,8 +439,8 @@ result<void> cleancache_pool<Config>::invalidate(const page_key& key, unsigned o
 // to replace (neither invalidated nor evicted, so no counter records them: the store's do), and
 // notes each page's index chain for publish().
 template <pool_config Config>
-void cleancache_pool<Config>::replace_range_locked(uint32_t handle, uint64_t index,
-                                                   uint32_t pages, uint32_t** buckets) noexcept {
+void cleancache_pool<Config>::replace_range_locked(uint32_t handle, uint64_t index, uint32_t pages,
+                                                   uint32_t** buckets) noexcept {
     for (uint32_t i = 0; i < pages; ++i) {
         uint32_t& bucket = index_.bucket(handle, index + i);
         buckets[i] = &bucket;

@@ -149,7 +149,8 @@ public:
     // For check_invariants: is `handle` reachable from its bucket?
     bool linked(uint32_t handle) const noexcept {
         const entry& e = entries_[handle];
-        for (uint32_t h = buckets_[bucket(e.fs, e.inode())]; h != no_inode; h = entries_[h].hash_next)
+        for (uint32_t h = buckets_[bucket(e.fs, e.inode())]; h != no_inode;
+             h = entries_[h].hash_next)
             if (h == handle)
                 return true;
         return false;

@@ -153,8 +153,8 @@ private:
     uint32_t mask_ = 0;
     slot_meta* slots_ = nullptr;
     uint64_t seed_ = 0;
-    uint64_t memo_key_ = 0;     // the last key bucket() hashed ...
-    uint32_t memo_bucket_ = 0;  // ... and its bucket
+    uint64_t memo_key_ = 0;    // the last key bucket() hashed ...
+    uint32_t memo_bucket_ = 0; // ... and its bucket
 };
 
 } // namespace tagcache

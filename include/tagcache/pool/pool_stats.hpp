@@ -9,8 +9,8 @@ namespace tagcache {
 struct pool_stats {
     uint64_t stored = 0, skipped = 0, restored = 0, missed = 0, reclaimed = 0, recalled = 0,
              invalidated = 0, collateral_dropped = 0;
-    uint64_t cached = 0; // gauge: pages a restore can return
-    uint64_t stale = 0;  // gauge: invalidated pages not yet reclaimed (lazy invalidation)
+    uint64_t cached = 0;    // gauge: pages a restore can return
+    uint64_t stale = 0;     // gauge: invalidated pages not yet reclaimed (lazy invalidation)
     uint64_t discarded = 0; // pages the host discarded (discardable page memory; docs/tmem.md)
 };
 

@@ -255,9 +255,7 @@ public:
     // Discardable page memory: the host discarded `range` of the donor's pages
     // (cleancache_pool::on_discarded), each page dropped in its shard. A range with a page the
     // donor did not register is refused before anything changes.
-    result<uint64_t> on_discarded(uint32_t donor, pfn_range range) noexcept
-        requires discardable
-    {
+    result<uint64_t> on_discarded(uint32_t donor, pfn_range range) noexcept requires discardable {
         for (uint64_t i = 0; i < range.count; ++i)
             if (const locate where = find(donor, range.first + i); where.error != errc::ok)
                 return where.error;

@@ -64,8 +64,7 @@ struct slot_meta {
     // is taken out lazily (folio_rings), off the take-back path.
     constexpr bool lingering() const noexcept { return (flags & lingering_bit) != 0; }
     constexpr void set_lingering(bool on) noexcept {
-        flags =
-            static_cast<uint8_t>(on ? flags | lingering_bit : flags & (0xFFu ^ lingering_bit));
+        flags = static_cast<uint8_t>(on ? flags | lingering_bit : flags & (0xFFu ^ lingering_bit));
     }
     constexpr uint64_t index() const noexcept {
         return uint64_t{index_low} | (uint64_t{index_high} << 32);
