@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "policies.hpp"
+#include "scenario_json.hpp"
 
 namespace tagsim {
 namespace {
@@ -20,28 +21,6 @@ namespace {
 using nlohmann::json;
 using tagcache::sim::mixed_workload_params;
 using tagcache::sim::tagged_placement;
-
-[[noreturn]] void fail(const std::string& field, const std::string& reason) {
-    throw scenario_error(field + ": " + reason);
-}
-
-// What an error message shows of a JSON value: a scalar as written (strings cut at 60 bytes),
-// an array or object by its size. Never a recursive dump: a value nested 50,000 deep or 100 MB
-// long must not crash the error path or flood the terminal.
-std::string quote(const json& value) {
-    if (value.is_string())
-        return tagcache::sim::quoted(value.get_ref<const std::string&>());
-    if (value.is_array())
-        return fmt::format("an array of {} elements", value.size());
-    if (value.is_object())
-        return fmt::format("an object of {} fields", value.size());
-    return value.dump(); // a number, boolean or null: short
-}
-
-// A field name as a path shows it: cut at 40 bytes.
-std::string short_key(const std::string& key) {
-    return key.size() <= 40 ? key : key.substr(0, 40) + "...";
-}
 
 // An address or size: a JSON unsigned integer, or a string in decimal or 0x-hexadecimal (device
 // trees write them in hex, and JSON has no hex literals).
@@ -54,26 +33,8 @@ uint64_t read_u64(const json& value, const std::string& field) {
             fail(field, number.why());
         return number.value();
     }
-    fail(field, "must be an unsigned integer or a string such as \"0x80000000\", not " +
-                    quote(value));
-}
-
-void only_keys(const json& object, const std::string& where,
-               std::initializer_list<const char*> known) {
-    if (!object.is_object())
-        fail(where.empty() ? "the scenario" : where, "must be an object, not " + quote(object));
-    for (const auto& item : object.items()) {
-        bool found = false;
-        for (const char* key : known)
-            found = found || item.key() == key;
-        if (!found) {
-            std::string list;
-            for (const char* key : known)
-                list.append(list.empty() ? "" : ", ").append(key);
-            fail(where.empty() ? short_key(item.key()) : where + "." + short_key(item.key()),
-                 "unknown field (known: " + list + ")");
-        }
-    }
+    fail(field,
+         "must be an unsigned integer or a string such as \"0x80000000\", not " + quote(value));
 }
 
 const json& required(const json& object, const char* key, const std::string& where) {
@@ -256,104 +217,6 @@ void check_workload(const mixed_workload_params& w, const tagcache::tag_map& map
                                      live, data_pages));
 }
 
-// Builds the JSON tree as nlohmann's DOM parser does, and refuses, naming the field, what the
-// DOM parser would accept or report without a place: a key twice in one object (the last value
-// would silently win), nesting deeper than a scenario ever needs (64 levels), and numbers out
-// of range. It tracks the path of the value being read (tag-storage[1].reg[0]) for that.
-class scenario_reader {
-public:
-    static constexpr size_t max_depth = 64;
-
-    explicit scenario_reader(json& root) : dom_(root, true) {}
-
-    bool null() { return value() && dom_.null(); }
-    bool boolean(bool v) { return value() && dom_.boolean(v); }
-    bool number_integer(json::number_integer_t v) { return value() && dom_.number_integer(v); }
-    bool number_unsigned(json::number_unsigned_t v) { return value() && dom_.number_unsigned(v); }
-    bool number_float(json::number_float_t v, const std::string& text) {
-        return value() && dom_.number_float(v, text);
-    }
-    bool string(std::string& v) { return value() && dom_.string(v); }
-    bool binary(json::binary_t& v) { return value() && dom_.binary(v); }
-    bool start_object(std::size_t n) { return open(true) && dom_.start_object(n); }
-    bool end_object() {
-        frames_.pop_back();
-        return dom_.end_object();
-    }
-    bool start_array(std::size_t n) { return open(false) && dom_.start_array(n); }
-    bool end_array() {
-        frames_.pop_back();
-        return dom_.end_array();
-    }
-    bool key(std::string& k) {
-        frame& f = frames_.back();
-        f.key = k;
-        if (!f.keys.insert(k).second)
-            fail(path(), "appears twice in one object (which value was meant?)");
-        return dom_.key(k);
-    }
-    bool parse_error(std::size_t position, const std::string& token,
-                     const nlohmann::detail::exception& e) {
-        if (e.id == 406) // number overflow
-            fail(path(), tagcache::sim::quoted(token) + " is out of the range of a double");
-        // nlohmann's own words, without its "[json.exception.parse_error.101] " prefix and
-        // without the token it quotes ("; last read: '...'"), which can be the whole file.
-        std::string what = e.what();
-        if (const size_t close = what.find("] "); close != std::string::npos)
-            what.erase(0, close + 2);
-        if (const size_t quoted = what.find("; last read: "); quoted != std::string::npos) {
-            const size_t expected = what.rfind("; expected ");
-            what = what.substr(0, quoted) +
-                   (expected != std::string::npos && expected > quoted ? what.substr(expected)
-                                                                        : "");
-        }
-        for (char& c : what) // a message is one printable line
-            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-                c = '?';
-        if (what.size() > 200)
-            what = what.substr(0, 200) + "...";
-        throw scenario_error(fmt::format("not valid JSON at byte {}: {}", position, what));
-    }
-
-private:
-    struct frame {
-        bool object;
-        size_t index = 0; // arrays: the element being read
-        std::string key;  // objects: the field being read
-        std::set<std::string> keys;
-    };
-
-    // The path of the value being read, e.g. tag-storage[0].reg[1] (long keys cut short).
-    std::string path() const {
-        std::string out;
-        for (const frame& f : frames_) {
-            if (f.object)
-                out.append(out.empty() ? "" : ".").append(short_key(f.key));
-            else
-                out.append(fmt::format("[{}]", f.index == 0 ? 0 : f.index - 1));
-        }
-        if (out.size() > 120) // 64 levels of [0]: keep both ends
-            out = out.substr(0, 50) + "..." + out.substr(out.size() - 50);
-        return out.empty() ? "the scenario" : out;
-    }
-    // A value begins: in an array it is the next element.
-    bool value() {
-        if (!frames_.empty() && !frames_.back().object)
-            ++frames_.back().index;
-        return true;
-    }
-    bool open(bool object) {
-        value();
-        if (frames_.size() == max_depth)
-            fail(path(), fmt::format("nested deeper than {} levels", max_depth));
-        frames_.push_back(frame{object, 0, {}, {}});
-        return true;
-    }
-
-    nlohmann::detail::json_sax_dom_parser<json> dom_;
-    std::vector<frame> frames_;
-};
-
 } // namespace
 
 tagcache::tag_map scenario::map() const {
@@ -403,9 +266,7 @@ scenario default_scenario() {
 }
 
 scenario parse_scenario(const std::string& json_text, const std::string& name) {
-    json root;
-    scenario_reader reader(root);
-    json::sax_parse(json_text, &reader);
+    const json root = parse_scenario_json(json_text);
     only_keys(root, "",
               {"name", "page-size", "memory", "tag-storage", "placement", "policy", "workload"});
     scenario s = default_scenario();
@@ -485,21 +346,7 @@ void apply_overrides(scenario& s, const std::optional<std::string>& seed,
 }
 
 scenario read_scenario(const std::string& path) {
-    struct stat info {};
-    if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode))
-        throw scenario_error(path + ": is a directory, not a scenario file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw scenario_error(path + ": cannot open");
-    // A scenario is a few kilobytes: read at most the limit and one byte more.
-    std::string text(max_scenario_bytes + 1, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    if (in.bad())
-        throw scenario_error(path + ": read error");
-    text.resize(static_cast<size_t>(in.gcount()));
-    if (text.size() > max_scenario_bytes)
-        throw scenario_error(fmt::format("{}: larger than {} bytes, the limit for a scenario file",
-                                         path, max_scenario_bytes));
+    const std::string text = read_scenario_text(path);
     try {
         return parse_scenario(text, path);
     } catch (const scenario_error& e) {

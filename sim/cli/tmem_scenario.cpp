@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "scenario.hpp"
+#include "scenario_json.hpp"
 
 namespace tagsim {
 namespace {
@@ -18,43 +19,10 @@ namespace {
 using nlohmann::json;
 namespace sim = tagcache::sim;
 
-[[noreturn]] void fail(const std::string& field, const std::string& reason) {
-    throw scenario_error(field + ": " + reason);
-}
-
-std::string shown(const json& value) {
-    if (value.is_string())
-        return sim::quoted(value.get_ref<const std::string&>());
-    if (value.is_array())
-        return fmt::format("an array of {} elements", value.size());
-    if (value.is_object())
-        return fmt::format("an object of {} fields", value.size());
-    return value.dump();
-}
-
 double number(const json& value, const std::string& field) {
     if (!value.is_number())
-        fail(field, "must be a number, not " + shown(value));
+        fail(field, "must be a number, not " + quote(value));
     return value.get<double>();
-}
-
-void only_keys(const json& object, const std::string& where,
-               std::initializer_list<const char*> known) {
-    if (!object.is_object())
-        fail(where.empty() ? "the scenario" : where, "must be an object, not " + shown(object));
-    for (const auto& item : object.items()) {
-        bool found = false;
-        for (const char* key : known)
-            found = found || item.key() == key;
-        if (!found) {
-            std::string list;
-            for (const char* key : known)
-                list.append(list.empty() ? "" : ", ").append(key);
-            const std::string key =
-                item.key().size() <= 40 ? item.key() : item.key().substr(0, 40) + "...";
-            fail(where.empty() ? key : where + "." + key, "unknown field (known: " + list + ")");
-        }
-    }
 }
 
 // Reads object[key] into `out` if present.
@@ -123,19 +91,14 @@ std::vector<sim::pressure_point> read_pressure_trace(const std::string& path) {
 }
 
 sim::tmem_params parse_tmem_scenario(const std::string& json_text, const std::string& base_dir) {
-    json root;
-    try {
-        root = json::parse(json_text);
-    } catch (const json::parse_error& e) {
-        fail("the scenario", fmt::format("not valid JSON (at byte {})", e.byte));
-    }
+    const json root = parse_scenario_json(json_text);
     only_keys(root, "",
               {"kind", "name", "seed", "duration-s", "tick-s", "host-mib", "host-reserved-mib",
                "block-mib", "sudden-mib", "report-mib", "notify-discards", "guests", "pressure",
                "pressure-trace"});
     sim::tmem_params p = sim::default_tmem_params();
     if (const auto it = root.find("kind"); it != root.end() && *it != "tmem")
-        fail("kind", "must be \"tmem\", not " + shown(*it));
+        fail("kind", "must be \"tmem\", not " + quote(*it));
     if (const auto it = root.find("name"); it != root.end()) {
         if (!it->is_string() || it->get_ref<const std::string&>().size() > 200)
             fail("name", "must be a string of at most 200 characters");
@@ -143,7 +106,7 @@ sim::tmem_params parse_tmem_scenario(const std::string& json_text, const std::st
     }
     if (const auto it = root.find("seed"); it != root.end()) {
         if (!it->is_number_unsigned())
-            fail("seed", "must be an unsigned integer, not " + shown(*it));
+            fail("seed", "must be an unsigned integer, not " + quote(*it));
         p.seed = it->get<uint64_t>();
     }
     read(root, "duration-s", "", p.duration_s);
@@ -155,12 +118,12 @@ sim::tmem_params parse_tmem_scenario(const std::string& json_text, const std::st
     read(root, "report-mib", "", p.report_mib);
     if (const auto it = root.find("notify-discards"); it != root.end()) {
         if (!it->is_boolean())
-            fail("notify-discards", "must be true or false, not " + shown(*it));
+            fail("notify-discards", "must be true or false, not " + quote(*it));
         p.notify_discards = it->get<bool>();
     }
     if (const auto it = root.find("guests"); it != root.end()) {
         if (!it->is_array())
-            fail("guests", "must be an array of guests, not " + shown(*it));
+            fail("guests", "must be an array of guests, not " + quote(*it));
         p.guests.clear();
         for (size_t i = 0; i < it->size() && i < 65; ++i) {
             sim::tmem_guest_params g; // a guest's fields default to the first default guest's
@@ -180,14 +143,14 @@ sim::tmem_params parse_tmem_scenario(const std::string& json_text, const std::st
             const json& point = (*points)[i];
             const std::string field = fmt::format("pressure[{}]", i);
             if (!point.is_array() || point.size() != 2)
-                fail(field, "must be [time-s, free-target-mib], not " + shown(point));
+                fail(field, "must be [time-s, free-target-mib], not " + quote(point));
             p.pressure.push_back(
                 {number(point[0], field + "[0]"), number(point[1], field + "[1]")});
         }
     }
     if (trace != root.end()) {
         if (!trace->is_string())
-            fail("pressure-trace", "must be a file name, not " + shown(*trace));
+            fail("pressure-trace", "must be a file name, not " + quote(*trace));
         std::string path = trace->get<std::string>();
         if (!path.empty() && path.front() != '/' && !base_dir.empty())
             path = base_dir + "/" + path;
@@ -254,18 +217,7 @@ void check_tmem_params(const sim::tmem_params& p) {
 }
 
 tagcache::sim::tmem_params read_tmem_scenario(const std::string& path) {
-    struct stat info {};
-    if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode))
-        throw scenario_error(path + ": is a directory, not a scenario file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw scenario_error(path + ": cannot open");
-    std::string text(max_scenario_bytes + 1, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<size_t>(in.gcount()));
-    if (text.size() > max_scenario_bytes)
-        throw scenario_error(fmt::format("{}: larger than {} bytes, the limit for a scenario file",
-                                         path, max_scenario_bytes));
+    const std::string text = read_scenario_text(path);
     const size_t slash = path.rfind('/');
     const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
     try {
