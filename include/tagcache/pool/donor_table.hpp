@@ -43,6 +43,33 @@ struct donor_room {
     uint32_t donors = 0, ranges = 0, slots = 0;
 };
 
+// The checks every pool makes of a new donor's ranges: each non-empty, not wrapping around, a
+// whole number of blocks, overlapping neither another of them nor one of the `registered_count`
+// ranges already registered (anything with `first` and `count`). `pages` gets their total.
+template <class Registered>
+errc check_new_ranges(span<const pfn_range> ranges, uint32_t block_pages,
+                      const Registered* registered, uint32_t registered_count,
+                      uint64_t& pages) noexcept {
+    pages = 0;
+    for (size_t i = 0; i < ranges.size(); ++i) {
+        const pfn_range& r = ranges[i];
+        if (r.count == 0)
+            return errc::empty_range;
+        if (r.first + r.count < r.first)
+            return errc::address_overflow;
+        if (r.count % block_pages != 0)
+            return errc::range_not_block_multiple;
+        for (size_t j = 0; j < i; ++j)
+            if (r.overlaps(ranges[j]))
+                return errc::donor_ranges_overlap;
+        for (uint32_t j = 0; j < registered_count; ++j)
+            if (r.overlaps(pfn_range{registered[j].first, registered[j].count}))
+                return errc::donor_ranges_overlap;
+        pages += r.count;
+    }
+    return errc::ok;
+}
+
 template <uint32_t MaxDonors>
 class donor_table {
 public:
@@ -65,22 +92,9 @@ public:
         if (ranges.size() > range_capacity_ - range_count_)
             return errc::too_many_ranges;
         uint64_t pages = 0;
-        for (size_t i = 0; i < ranges.size(); ++i) {
-            const pfn_range& r = ranges[i];
-            if (r.count == 0)
-                return errc::empty_range;
-            if (r.first + r.count < r.first)
-                return errc::address_overflow;
-            if (r.count % block_pages != 0)
-                return errc::range_not_block_multiple;
-            for (size_t j = 0; j < i; ++j)
-                if (r.overlaps(ranges[j]))
-                    return errc::donor_ranges_overlap;
-            for (uint32_t j = 0; j < range_count_; ++j)
-                if (r.overlaps(pfn_range{ranges_[j].first, ranges_[j].count}))
-                    return errc::donor_ranges_overlap;
-            pages += r.count;
-        }
+        if (const errc e = check_new_ranges(ranges, block_pages, ranges_, range_count_, pages);
+            e != errc::ok)
+            return e;
         if (pages > slot_capacity_ - slots_used_)
             return errc::not_enough_slots;
         return errc::ok;

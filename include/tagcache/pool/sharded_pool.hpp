@@ -173,23 +173,10 @@ public:
             return ranges.empty() ? errc::empty_range : errc::too_many_ranges;
         if (ranges.size() > geometry_.max_ranges - range_count_)
             return errc::too_many_ranges;
-        uint64_t pages = 0;
-        for (size_t i = 0; i < ranges.size(); ++i) { // as one pool would: the shards see parts
-            const pfn_range& r = ranges[i];
-            if (r.count == 0)
-                return errc::empty_range;
-            if (r.first + r.count < r.first)
-                return errc::address_overflow;
-            if (r.count % block_pages != 0)
-                return errc::range_not_block_multiple;
-            for (size_t j = 0; j < i; ++j)
-                if (r.overlaps(ranges[j]))
-                    return errc::donor_ranges_overlap;
-            for (uint32_t j = 0; j < range_count_; ++j)
-                if (r.overlaps(pfn_range{ranges_[j].first, ranges_[j].count}))
-                    return errc::donor_ranges_overlap;
-            pages += r.count;
-        }
+        uint64_t pages = 0; // checked as one pool would: the shards see only parts
+        if (const errc e = check_new_ranges(ranges, block_pages, ranges_, range_count_, pages);
+            e != errc::ok)
+            return e;
         if (pages > geometry_.slots - pages_registered_)
             return errc::not_enough_slots;
         for (uint32_t s = 0; s < Shards; ++s) { // checked everywhere before anything changes
