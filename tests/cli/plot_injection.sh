@@ -71,6 +71,13 @@ for command in run sweep tmem; do
         [[ ! -e out.png ]] || fail "$what: a figure was written"
         no_injection "$what"
     done
+    # The reported attack: a newline ends gnuplot's command and `!CMD` runs CMD in a shell.
+    clean
+    write_scenario "$command" 'a\n!touch INJECTED\n#'
+    run_command "$command" scenario.json out.png >out.txt 2>err.txt && fail "$command: a\\n!touch accepted"
+    one_line err.txt && grep -q 'name: .*holds a control character' err.txt ||
+        fail "$command: a\\n!touch: $(head -c 300 err.txt)"
+    no_injection "$command: name a\\n!touch INJECTED"
     for bad in '\xff' '\xc0\xaf' '\xed\xa0\x80' '\xf4\x90\x80\x80'; do
         clean
         write_scenario "$command" "$(printf "a${bad}b")"
@@ -121,6 +128,12 @@ for command in run sweep tmem; do
             fail "$what: a file was left: $(ls -A)"
         no_injection "$what"
     done
+    clean
+    run_command "$command" scenario.json $'x\n!touch INJECTED\n#.png' >out.txt 2>err.txt &&
+        fail "$command: path x\\n!touch accepted"
+    one_line err.txt && grep -q -- '--plot: .*holds a control character' err.txt ||
+        fail "$command: path x\\n!touch: $(head -c 300 err.txt)"
+    no_injection "$command: path x\\n!touch INJECTED"
     paths=(
         "x'; system('touch INJECTED'); 'y.png"
         "x\"; system(\"touch INJECTED\"); \"y.png"
