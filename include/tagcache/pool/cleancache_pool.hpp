@@ -212,16 +212,7 @@ public:
 
     pool_stats stats() const noexcept {
         lock_guard guard(lock_);
-        pool_stats out;
-        out.stored = stats_.count(pool_event::stored);
-        out.skipped = stats_.count(pool_event::skipped);
-        out.restored = stats_.count(pool_event::restored);
-        out.missed = stats_.count(pool_event::missed);
-        out.reclaimed = stats_.count(pool_event::reclaimed);
-        out.recalled = stats_.count(pool_event::recalled);
-        out.invalidated = stats_.count(pool_event::invalidated);
-        out.collateral_dropped = stats_.count(pool_event::collateral_dropped);
-        out.discarded = stats_.count(pool_event::discarded);
+        pool_stats out = pool_stats_of(stats_);
         out.cached = cached_;
         out.stale = stale_;
         return out;

@@ -259,20 +259,8 @@ public:
 
     pool_stats stats() const noexcept {
         pool_stats total;
-        for (const shard_type* p : shards_) {
-            const pool_stats s = p->stats();
-            total.stored += s.stored;
-            total.skipped += s.skipped;
-            total.restored += s.restored;
-            total.missed += s.missed;
-            total.reclaimed += s.reclaimed;
-            total.recalled += s.recalled;
-            total.invalidated += s.invalidated;
-            total.collateral_dropped += s.collateral_dropped;
-            total.discarded += s.discarded;
-            total.cached += s.cached;
-            total.stale += s.stale;
-        }
+        for (const shard_type* p : shards_)
+            total += p->stats();
         return total;
     }
     uint32_t donor_count() const noexcept { return __atomic_load_n(&donors_, __ATOMIC_ACQUIRE); }
