@@ -118,7 +118,9 @@ public:
     result<bitmap> restore(const page_key& key, unsigned order, void* sink) noexcept;
 
     // The readahead walk: restores order-0 pages first, first + 1, ... into sink(index)
-    // (a void* per page), stopping at the first miss; returns how many it restored.
+    // (a void* per page), stopping at the first miss; returns how many it restored. It counts
+    // each page it tried: `restored` for those it filled, one `missed` for the page that
+    // stopped it. A walk past the last page index is refused whole (index_too_large).
     template <class Sink>
     result<uint64_t> restore_run(fs_id fs, uint64_t inode, uint64_t first, uint64_t count,
                                  Sink&& sink) noexcept;

@@ -135,8 +135,10 @@ public:
     template <class Sink>
     result<uint64_t> restore_run(fs_id fs, uint64_t inode, uint64_t first, uint64_t count,
                                  Sink&& sink) noexcept {
+        if (!run_fits(first, count))
+            return errc::index_too_large; // as one pool: refused whole
         uint64_t restored = 0;
-        while (restored < count) { // chunk by chunk, until a miss
+        for (;;) { // chunk by chunk until a miss; an empty walk still checks the filesystem
             const uint64_t index = first + restored;
             const uint64_t in_chunk = chunk_pages - (index & (chunk_pages - 1));
             const uint64_t want = count - restored < in_chunk ? count - restored : in_chunk;
@@ -145,10 +147,9 @@ public:
             if (!got)
                 return restored == 0 ? got : result<uint64_t>(restored);
             restored += *got;
-            if (*got < want)
-                break;
+            if (*got < want || restored == count)
+                return restored;
         }
-        return restored;
     }
     result<void> invalidate(const page_key& key, unsigned order) noexcept {
         return of(key.fs, key.inode, key.index).invalidate(key, order);
