@@ -140,3 +140,46 @@ TEST_CASE("shards' page memory never overlaps", "[pool][sharded]") {
     CHECK(hits > 200); // shards fill unevenly; most pages still fit
     REQUIRE(pool->check_invariants() == nullptr);
 }
+
+TEST_CASE("a donor's blocks spread over the shards whatever part is donated, in any order",
+          "[pool][sharded]") {
+    constexpr uint32_t shards = 4, block = 4;
+    pool_geometry geometry;
+    geometry.slots = 1024;
+    geometry.max_block_pages = block;
+    // Two ranges of 13 and 6 blocks: neither a multiple of the shards.
+    const pfn_range ranges[2] = {{0x1'0000, 13 * block}, {0x9'0000, 6 * block}};
+    for (const bool backwards : {false, true}) {
+        owned_pool<recording_config, shards> pool(geometry);
+        REQUIRE(pool->register_donor("d", span<const pfn_range>(ranges, 2), block).value() == 0);
+        // The first k blocks of a range (or its last k, backwards) reach min(k, shards) shards.
+        std::set<const void*> reached;
+        for (uint64_t k = 0; k < 13; ++k) {
+            const uint64_t b = backwards ? 12 - k : k;
+            for (pfn_t pfn = ranges[0].first + b * block; pfn < ranges[0].first + (b + 1) * block;
+                 ++pfn) {
+                const auto taken =
+                    locks_taken_by([&] { REQUIRE(pool->donate(0, pfn).has_value()); });
+                REQUIRE(taken.size() == 1);
+                reached.insert(*taken.begin());
+            }
+            CHECK(reached.size() == (k + 1 < shards ? k + 1 : shards));
+        }
+        // Each shard holds its blocks of both ranges: blocks b with b % shards == s.
+        REQUIRE(pool->donate_range(0, ranges[1]) == ranges[1].count);
+        for (uint32_t s = 0; s < shards; ++s) {
+            const uint64_t expected =
+                ((13 - s + shards - 1) / shards + (6 - s + shards - 1) / shards) * block;
+            CHECK(pool->shard(s).donor_info(0)->size == expected);
+        }
+        // A take-back still locks exactly one shard, the one its donate locked.
+        for (pfn_t pfn = ranges[1].first; pfn < ranges[1].end(); pfn += 3) {
+            const auto donated = locks_taken_by([&] { REQUIRE(pool->take_back(0, pfn)); });
+            const auto again = locks_taken_by([&] { REQUIRE(pool->donate(0, pfn)); });
+            CHECK(donated.size() == 1);
+            CHECK(donated == again);
+        }
+        CHECK(pool->donor_info(0)->size == ranges[0].count + ranges[1].count);
+        REQUIRE(pool->check_invariants() == nullptr);
+    }
+}

@@ -151,18 +151,22 @@ public:
     // Registers a donor: its pfn ranges (each a whole number of blocks) get pool slots now,
     // all donor-owned until donated. `block_pages`: the donor's block size in pages (a
     // tag-storage region's bsp); `quota`: the most pages of it that may hold data (0: all).
+    // `share`: which of the ranges' blocks this pool holds (all; a sharded pool gives each
+    // shard every S-th block).
     result<uint32_t> register_donor(const char* name, span<const pfn_range> ranges,
-                                    uint32_t block_pages = 1, uint64_t quota = 0) noexcept {
+                                    uint32_t block_pages = 1, uint64_t quota = 0,
+                                    block_share share = {}) noexcept {
         lock_guard guard(lock_);
-        return donors_.add(name, ranges, block_pages, geometry_.max_block_pages, quota);
+        return donors_.add(name, ranges, block_pages, geometry_.max_block_pages, quota, share);
     }
 
     // What register_donor() would refuse these ranges for, without registering anything
     // (errc::ok: it would accept them); and the room left for donors. A caller registering
     // several donors (the tag-storage manager, one per region) checks them all first.
-    errc check_donor(span<const pfn_range> ranges, uint32_t block_pages = 1) const noexcept {
+    errc check_donor(span<const pfn_range> ranges, uint32_t block_pages = 1,
+                     block_share share = {}) const noexcept {
         lock_guard guard(lock_);
-        return donors_.check(ranges, block_pages, geometry_.max_block_pages);
+        return donors_.check(ranges, block_pages, geometry_.max_block_pages, share);
     }
     donor_room room_for_donors() const noexcept {
         lock_guard guard(lock_);
