@@ -2,9 +2,9 @@
 // (docs/design.md): a randomized, seeded differential run of sharded_pool<C, 1> against
 // cleancache_pool<C> over every public operation (filesystems, stores, restores, readahead
 // walks, invalidations, donor registration, donations and take-backs one by one and by range,
-// stale reclaim) and every observation (each result and error, restored bytes, every counter,
-// every donor's figures, is_donated, the invariants). Zero divergences allowed; the seed and
-// the operation are printed on failure.
+// stale reclaim, the host's discards) and every observation (each result and error, restored bytes,
+// every counter, every donor's figures, is_donated, the invariants). Zero divergences allowed; the
+// seed and the operation are printed on failure.
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "discard_fixtures.hpp"
 #include "pool_fixtures.hpp"
 
 using namespace tagcache;
@@ -42,13 +43,36 @@ std::string describe(const result<T>& r) {
         return "ok " + std::to_string(static_cast<uint64_t>(*r));
 }
 
+// The pfns donors may register: the two registered at the start, and a window the run's
+// registrations wrap around in (a discardable device must know every page up front).
+constexpr pfn_range start_donor_range(uint32_t d) {
+    return {0x100'0000 + pfn_t{d} * 0x1'0000, 192};
+}
+constexpr pfn_range registration_window{0x1'0000, 0x1100};
+
+// A discardable configuration gets one device per pool, discarded in step.
+template <class Config>
+inline constexpr bool discards = cleancache_pool<Config>::discardable;
+template <class Config>
+struct devices_of {
+    test_discard_device single{{start_donor_range(0), start_donor_range(1), registration_window}};
+    test_discard_device sharded{{start_donor_range(0), start_donor_range(1), registration_window}};
+    typename Config::page_memory single_memory() { return {&single}; }
+    typename Config::page_memory sharded_memory() { return {&sharded}; }
+};
+template <class Config>
+requires(!discards<Config>) struct devices_of<Config> {
+    typename Config::page_memory single_memory() { return {}; }
+    typename Config::page_memory sharded_memory() { return {}; }
+};
+
 template <class Config>
 class one_shard_run {
 public:
     explicit one_shard_run(uint64_t seed)
         : random_(seed)
-        , single_(geometry())
-        , sharded_(geometry()) {}
+        , single_(geometry(), devices_.single_memory())
+        , sharded_(geometry(), devices_.sharded_memory()) {}
 
     static pool_geometry geometry() {
         pool_geometry g;
@@ -66,7 +90,7 @@ public:
         same("add_fs", single_->add_fs(), sharded_->add_fs());
         same("add_fs", single_->add_fs(), sharded_->add_fs());
         for (uint32_t d = 0; d < 2; ++d) {
-            const pfn_range range{0x100'0000 + pfn_t{d} * 0x1'0000, 192};
+            const pfn_range range = start_donor_range(d);
             const span<const pfn_range> s(&range, 1);
             same("register_donor", single_->register_donor("start", s, 4u >> d),
                  sharded_->register_donor("start", s, 4u >> d));
@@ -145,8 +169,27 @@ private:
             donate_or_take_back();
         else if (dice < 950)
             by_range();
-        else
+        else if (dice < 980 || !discards<Config>)
             observe_donor();
+        else
+            host_discards();
+    }
+
+    // The host discards a few pages of both devices alike, and sometimes says so.
+    void host_discards() {
+        if constexpr (discards<Config>) {
+            const uint32_t donor = any_donor();
+            const pfn_range range{any_pfn(), 1 + draw(8)};
+            for (pfn_t pfn = range.first; pfn < range.end(); ++pfn)
+                if (registration_window.contains(pfn) || start_donor_range(0).contains(pfn) ||
+                    start_donor_range(1).contains(pfn)) {
+                    devices_.single.discard(pfn);
+                    devices_.sharded.discard(pfn);
+                }
+            if (draw(2) == 0)
+                same("on_discarded", single_->on_discarded(donor, range),
+                     sharded_->on_discarded(donor, range));
+        }
     }
 
     void store() {
@@ -229,9 +272,10 @@ private:
         const uint32_t block = 1u << draw(3);
         std::vector<pfn_range> ranges;
         for (uint64_t i = 0, n = 1 + draw(3); i < n; ++i) {
-            const pfn_t first = 0x1'0000 + next_pfn_ + draw(4) * 4;
+            const pfn_t first = registration_window.first + next_pfn_ + draw(4) * 4;
             ranges.push_back({first, block * (1 + draw(24)) + (draw(12) == 0 ? 1u : 0u)});
-            next_pfn_ += draw(10) == 0 ? 0u : 0x400u; // sometimes the next one overlaps
+            // Sometimes the next one overlaps; all of them within the window.
+            next_pfn_ = (next_pfn_ + (draw(10) == 0 ? 0u : 0x100u)) % 0x1000u;
         }
         const uint64_t quota = draw(3) == 0 ? 1 + draw(64) : 0;
         const span<const pfn_range> s(ranges.data(), ranges.size());
@@ -294,6 +338,7 @@ private:
     }
 
     std::mt19937_64 random_;
+    devices_of<Config> devices_; // before the pools, which keep pointers to them
     owned_pool<Config> single_;
     owned_sharded_pool<Config, 1> sharded_;
     std::vector<pfn_range> donors_; // every registered range, of any donor
@@ -312,7 +357,7 @@ static_assert(std::is_same_v<owned_pool<data_config, 1>::pool_type, cleancache_p
 
 TEMPLATE_TEST_CASE("one shard is the single pool, operation for operation and counter for counter",
                    "[pool][sharded][differential]", data_config, split_exclusive_config,
-                   workingset_spinlock_config) {
+                   workingset_spinlock_config, discard_config, discard_split_exclusive_config) {
     const uint64_t seed = GENERATE(0x5EED1ull, 0xD1FFull);
     CAPTURE(seed);
     one_shard_run<TestType> run(seed);
@@ -328,4 +373,6 @@ TEMPLATE_TEST_CASE("one shard is the single pool, operation for operation and co
     CHECK(s.recalled > 0);
     CHECK(s.invalidated > 0);
     CHECK(s.missed > 0);
+    if constexpr (discards<TestType>)
+        CHECK(s.discarded > 0);
 }

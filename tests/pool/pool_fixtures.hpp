@@ -58,19 +58,22 @@ struct sharded_split_exclusive_config : split_exclusive_config {
 
 inline constexpr uint64_t test_page_bytes = 4096;
 
-// Owns a sharded_pool<Config, Shards> over an arena, one shard included (owned_pool makes a
-// cleancache_pool then), for tests that compare the two.
+// Owns a sharded_pool<Config, Shards>, one shard included (owned_pool makes a cleancache_pool
+// then), for tests that compare the two: over an arena, or the page memory given.
 template <class Config, uint32_t Shards>
 class owned_sharded_pool {
 public:
     using pool_type = sharded_pool<Config, Shards>;
-    explicit owned_sharded_pool(const pool_geometry& geometry)
-        : buffer_(pool_type::required_bytes(geometry) + 64)
-        , arena_(pool_type::memory_slots(geometry), test_page_bytes) {
+    using page_memory_type = typename Config::page_memory;
+    explicit owned_sharded_pool(const pool_geometry& geometry, page_memory_type memory = {})
+        : buffer_(pool_type::required_bytes(geometry) + 64) {
+        if constexpr (__is_base_of(arena_page_memory, page_memory_type)) {
+            arena_ = page_arena(pool_type::memory_slots(geometry), test_page_bytes);
+            memory = page_memory_type(arena_.data(), test_page_bytes);
+        }
         void* aligned =
             buffer_.data() + (64 - reinterpret_cast<uintptr_t>(buffer_.data()) % 64) % 64;
-        pool_ = pool_type::create(aligned, pool_type::required_bytes(geometry), geometry,
-                                  arena_page_memory(arena_.data(), test_page_bytes))
+        pool_ = pool_type::create(aligned, pool_type::required_bytes(geometry), geometry, memory)
                     .value();
     }
     ~owned_sharded_pool() { pool_->~pool_type(); }
