@@ -4,8 +4,9 @@
  * the core needs, runs the self-test at load and prints it as KTAP, and keeps the concurrency
  * case's pool alive so that debugfs can show its counters:
  *
- *   /sys/kernel/debug/tagcache/counters   one "name value" line per counter, named as the
- *                                          2025 cleancache series names its sysfs files
+ *   /sys/kernel/debug/tagcache/counters   one "name value" line per counter of the library's
+ *                                          list (the 2025 cleancache series' sysfs names, then
+ *                                          tagcache's own)
  *
  * The module is MIT code; "Dual MIT/GPL" is the licence string the kernel accepts for it
  * (include/linux/module.h lists it among the GPL-compatible ones).
@@ -46,21 +47,27 @@ static void tagcache_assertion(const char *expression, const char *message, cons
 
 static struct dentry *debugfs_dir;
 
+/* One "name value" line per counter of the library's list (TAGCACHE_POOL_COUNTERS), in its
+ * order. */
 int st_format_counters(char *buffer, size_t size, const struct tagcache_pool_stats *s)
 {
-	return scnprintf(buffer, size,
-			 "stored %llu\nskipped %llu\nrestored %llu\nmissed %llu\n"
-			 "reclaimed %llu\nrecalled %llu\ninvalidated %llu\ncached %llu\n"
-			 "collateral_dropped %llu\nstale %llu\n",
-			 s->stored, s->skipped, s->restored, s->missed, s->reclaimed, s->recalled,
-			 s->invalidated, s->cached, s->collateral_dropped, s->stale);
+	int length = 0;
+
+#define ST_COUNTER_LINE(name, meaning) \
+	length += scnprintf(buffer + length, size - length, #name " %llu\n", s->name);
+	TAGCACHE_POOL_COUNTERS(ST_COUNTER_LINE, ST_COUNTER_LINE)
+#undef ST_COUNTER_LINE
+	return length;
 }
+
+/* Room for every counter's line: its name, a space, 20 digits and a newline. */
+#define ST_COUNTERS_TEXT 640
 
 static ssize_t counters_read(struct file *file, char __user *user, size_t count, loff_t *pos)
 {
 	struct tagcache_pool *pool = st_stress_pool();
 	struct tagcache_pool_stats stats = {};
-	char text[320];
+	char text[ST_COUNTERS_TEXT];
 	int length;
 
 	if (pool)
@@ -79,10 +86,11 @@ void st_debugfs_counters(struct st_case *c)
 {
 	struct tagcache_pool *pool = st_stress_pool();
 	struct tagcache_pool_stats stats;
-	static const char *const names[] = { "stored",	   "skipped",  "restored",
-					     "missed",	   "reclaimed", "recalled",
-					     "invalidated", "cached" };
-	char text[320], line[48];
+#define ST_COUNTER_NAME(name, meaning) #name,
+	static const char *const names[] = { TAGCACHE_POOL_COUNTERS(ST_COUNTER_NAME,
+								    ST_COUNTER_NAME) };
+#undef ST_COUNTER_NAME
+	char text[ST_COUNTERS_TEXT], line[48];
 	size_t i;
 
 	if (!ST_EXPECT(c, !IS_ERR_OR_NULL(debugfs_dir), "no debugfs directory") ||
@@ -93,12 +101,11 @@ void st_debugfs_counters(struct st_case *c)
 	ST_EXPECT(c, stats.stored > 0 && stats.restored > 0 && stats.recalled > 0,
 		  "stored %llu restored %llu recalled %llu", stats.stored, stats.restored,
 		  stats.recalled);
-	/* Each counter the series names appears as its own line with this pool's value. */
+	/* Each counter appears as its own line with this pool's value. */
 	for (i = 0; i < ARRAY_SIZE(names); ++i) {
-		const u64 values[] = { stats.stored,	stats.skipped,	 stats.restored,
-				       stats.missed,	stats.reclaimed, stats.recalled,
-				       stats.invalidated, stats.cached };
-
+#define ST_COUNTER_VALUE(name, meaning) stats.name,
+		const u64 values[] = { TAGCACHE_POOL_COUNTERS(ST_COUNTER_VALUE, ST_COUNTER_VALUE) };
+#undef ST_COUNTER_VALUE
 		const char *found;
 
 		snprintf(line, sizeof(line), "%s %llu\n", names[i], values[i]);

@@ -222,9 +222,9 @@ void tagcache_pool_reclaim_stale(tagcache_pool* pool, uint32_t slots) {
 void tagcache_pool_get_stats(const tagcache_pool* pool, tagcache_pool_stats* out) {
     visit(pool, [&](const auto& core) noexcept {
         const tagcache::pool_stats s = core.stats();
-        *out = tagcache_pool_stats{
-            s.stored,      s.skipped, s.restored,           s.missed, s.reclaimed, s.recalled,
-            s.invalidated, s.cached,  s.collateral_dropped, s.stale};
+#define TAGCACHE_KERNEL_COPY_COUNTER(name, meaning) out->name = s.name;
+        TAGCACHE_POOL_COUNTERS(TAGCACHE_KERNEL_COPY_COUNTER, TAGCACHE_KERNEL_COPY_COUNTER)
+#undef TAGCACHE_KERNEL_COPY_COUNTER
         return 0;
     });
 }

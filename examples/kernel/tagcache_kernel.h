@@ -4,7 +4,8 @@
  * manager, for kernel shims written in C. One C++ translation unit (tagcache_kernel.cpp)
  * instantiates the core with a kernel configuration and implements these functions; any C
  * module links it. Needs the tagcache include directory on the include path (for
- * tagcache/base/error_codes.hpp, which is preprocessor-only and C-compatible).
+ * tagcache/base/error_codes.hpp and tagcache/base/pool_counters.hpp, which are
+ * preprocessor-only and C-compatible).
  *
  * Objects live in memory the caller provides: ask for the size (..._bytes), pass a buffer of
  * that size aligned to 64 bytes, get an opaque handle back. Nothing is allocated after that.
@@ -24,6 +25,7 @@
 #define TAGCACHE_KERNEL_H
 
 #include "tagcache/base/error_codes.hpp"
+#include "tagcache/base/pool_counters.hpp"
 
 #if defined(__KERNEL__) && !defined(__cplusplus)
 #include <linux/types.h> /* uint64_t, uint32_t, size_t, bool */
@@ -132,13 +134,15 @@ int tagcache_pool_invalidate_inode(struct tagcache_pool *pool, uint32_t fs, uint
 int tagcache_pool_invalidate_fs(struct tagcache_pool *pool, uint32_t fs);
 void tagcache_pool_reclaim_stale(struct tagcache_pool *pool, uint32_t slots);
 
-/* The 2025 cleancache series' sysfs counters, in pages, plus tagcache's own. */
+/* Every counter of the library's one list, TAGCACHE_POOL_COUNTERS in
+ * tagcache/base/pool_counters.hpp, in its order, in pages: the 2025 cleancache series' sysfs
+ * counters (stored ... invalidated, and the gauge cached), then tagcache's own
+ * (collateral_dropped, the gauge stale, discarded). Generated, so new counters reach C without
+ * edits here; each field's meaning is its entry in the list. */
 struct tagcache_pool_stats {
-	uint64_t stored, skipped, restored, missed, reclaimed, recalled, invalidated;
-	uint64_t cached; /* gauge: restorable pages */
-	/* Dropped only because a sibling page of their folio was taken. */
-	uint64_t collateral_dropped;
-	uint64_t stale; /* gauge: invalidated pages not yet reclaimed */
+#define TAGCACHE_KERNEL_STATS_FIELD(name, meaning) uint64_t name;
+	TAGCACHE_POOL_COUNTERS(TAGCACHE_KERNEL_STATS_FIELD, TAGCACHE_KERNEL_STATS_FIELD)
+#undef TAGCACHE_KERNEL_STATS_FIELD
 };
 void tagcache_pool_get_stats(const struct tagcache_pool *pool, struct tagcache_pool_stats *out);
 

@@ -14,6 +14,15 @@ TAGCACHE_ERROR_CODES(TAGCACHE_KERNEL_CHECK_CODE)
 #undef TAGCACHE_KERNEL_CHECK_CODE
 static_assert(TAGCACHE_ERROR_COUNT == tagcache::error_code_count);
 
+// The C struct and the library's are generated from one list: the same fields at the same
+// offsets, so tagcache_pool_get_stats() copies each by name.
+#define TAGCACHE_KERNEL_CHECK_COUNTER(name, meaning)                                               \
+    static_assert(__builtin_offsetof(tagcache_pool_stats, name) ==                                 \
+                  __builtin_offsetof(tagcache::pool_stats, name));
+TAGCACHE_POOL_COUNTERS(TAGCACHE_KERNEL_CHECK_COUNTER, TAGCACHE_KERNEL_CHECK_COUNTER)
+#undef TAGCACHE_KERNEL_CHECK_COUNTER
+static_assert(sizeof(tagcache_pool_stats) == sizeof(tagcache::pool_stats));
+
 namespace {
 
 using tagcache::errc;

@@ -5,6 +5,7 @@
 #
 # -D COMPILER=<c++ compiler> -D NM=<nm> -D SOURCE=<tu> -D INCLUDE_DIR=<repo>/include -D WORK_DIR=<dir>
 # [-D FLAGS=<extra flags, space-separated, e.g. "--target=aarch64-linux-gnu -mgeneral-regs-only">]
+# [-D ALLOWED_PATTERN=<regex of the undefined hooks the unit may call>]
 cmake_minimum_required(VERSION 3.21)
 foreach(var COMPILER NM SOURCE INCLUDE_DIR WORK_DIR)
     if(NOT DEFINED ${var})
@@ -31,8 +32,12 @@ endif()
 # _GLOBAL_OFFSET_TABLE_ is defined by the linker for position-independent code (the
 # compiler's default here), not by any library.
 set(allowed memcpy memset memmove _GLOBAL_OFFSET_TABLE_)
-# User hooks a shim must provide are named tagcache_hook_*.
+# User hooks a shim must provide are named tagcache_hook_* (ALLOWED_PATTERN: another regex,
+# for a unit with hooks of its own, e.g. the kernel module's).
 set(allowed_pattern "^tagcache_hook_")
+if(DEFINED ALLOWED_PATTERN)
+    set(allowed_pattern "${ALLOWED_PATTERN}")
+endif()
 
 file(MAKE_DIRECTORY ${WORK_DIR})
 # -O0 keeps every call visible; -O2 -DNDEBUG is what a kernel build compiles.

@@ -58,6 +58,36 @@ struct sharded_split_exclusive_config : split_exclusive_config {
 
 inline constexpr uint64_t test_page_bytes = 4096;
 
+// Owns a sharded_pool<Config, Shards>, one shard included (owned_pool makes a cleancache_pool
+// then), for tests that compare the two: over an arena, or the page memory given.
+template <class Config, uint32_t Shards>
+class owned_sharded_pool {
+public:
+    using pool_type = sharded_pool<Config, Shards>;
+    using page_memory_type = typename Config::page_memory;
+    explicit owned_sharded_pool(const pool_geometry& geometry, page_memory_type memory = {})
+        : buffer_(pool_type::required_bytes(geometry) + 64) {
+        if constexpr (__is_base_of(arena_page_memory, page_memory_type)) {
+            arena_ = page_arena(pool_type::memory_slots(geometry), test_page_bytes);
+            memory = page_memory_type(arena_.data(), test_page_bytes);
+        }
+        void* aligned =
+            buffer_.data() + (64 - reinterpret_cast<uintptr_t>(buffer_.data()) % 64) % 64;
+        pool_ = pool_type::create(aligned, pool_type::required_bytes(geometry), geometry, memory)
+                    .value();
+    }
+    ~owned_sharded_pool() { pool_->~pool_type(); }
+    owned_sharded_pool(const owned_sharded_pool&) = delete;
+    owned_sharded_pool& operator=(const owned_sharded_pool&) = delete;
+    pool_type& operator*() const noexcept { return *pool_; }
+    pool_type* operator->() const noexcept { return pool_; }
+
+private:
+    std::vector<unsigned char> buffer_;
+    page_arena arena_;
+    pool_type* pool_ = nullptr;
+};
+
 // Fills a page with a pattern derived from (key, version), and checks it.
 inline void stamp_page(unsigned char* page, const page_key& key, uint64_t version) {
     uint64_t state = (key.fs * 0x9E3779B97F4A7C15ull) ^ (key.inode << 20) ^ (key.index << 1) ^

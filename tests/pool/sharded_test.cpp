@@ -1,12 +1,10 @@
-// sharded_pool: one shard is the single pool, hit for hit; with several, every operation locks
-// exactly one shard (filesystem operations and statistics excepted), a donor's pages spread
-// over all shards, registration refuses what one pool would refuse, and page memory of
-// different shards never overlaps. (Differential and concurrency runs over sharded pools are
-// in differential_test.cpp and concurrency_test.cpp.)
+// sharded_pool: every operation locks exactly one shard (filesystem operations and statistics
+// excepted), a donor's pages spread over all shards, registration refuses what one pool would
+// refuse, and page memory of different shards never overlaps. (One shard against the single
+// pool is one_shard_test.cpp; differential and concurrency runs over sharded pools are in
+// differential_test.cpp and concurrency_test.cpp.)
 #include <cstdint>
-#include <random>
 #include <set>
-#include <type_traits>
 #include <vector>
 
 #include "catch.hpp"
@@ -36,77 +34,6 @@ std::set<const void*> locks_taken_by(auto&& operation) {
 }
 
 } // namespace
-
-TEST_CASE("a sharded pool of one shard is the single pool, hit for hit", "[pool][sharded]") {
-    pool_geometry geometry;
-    geometry.slots = 512;
-    geometry.max_block_pages = 4;
-    owned_pool<data_config> single(geometry);
-    owned_pool<data_config, 1> also_single(geometry); // the same type: Shards == 1
-    static_assert(std::is_same_v<decltype(also_single)::pool_type, cleancache_pool<data_config>>);
-    using one_shard = sharded_pool<data_config, 1>;
-    std::vector<unsigned char> buffer(one_shard::required_bytes(geometry) + 64);
-    auto* aligned = reinterpret_cast<unsigned char*>(
-        (reinterpret_cast<uintptr_t>(buffer.data()) + 63) & ~uintptr_t{63});
-    page_arena arena(one_shard::memory_slots(geometry), test_page_bytes);
-    REQUIRE(one_shard::memory_slots(geometry) == geometry.slots);
-    one_shard& sharded = *one_shard::create(aligned, one_shard::required_bytes(geometry), geometry,
-                                            arena_page_memory(arena.data(), test_page_bytes))
-                              .value();
-
-    const pfn_range range{0x4000, 512};
-    REQUIRE(single->register_donor("d", span<const pfn_range>(&range, 1), 4).value() == 0);
-    REQUIRE(sharded.register_donor("d", span<const pfn_range>(&range, 1), 4).value() == 0);
-    REQUIRE(single->donate_range(0, range) == 512);
-    REQUIRE(sharded.donate_range(0, range) == 512);
-    const fs_id fs = single->add_fs().value();
-    REQUIRE(sharded.add_fs().value() == fs);
-
-    std::mt19937_64 random(42);
-    std::vector<unsigned char> page(16 * test_page_bytes), a(16 * test_page_bytes),
-        b(16 * test_page_bytes);
-    uint64_t hits = 0;
-    for (int op = 0; op < 60'000; ++op) {
-        const unsigned order = static_cast<unsigned>(random() % 3);
-        const page_key key{fs, random() % 12, (random() % 64) & ~((uint64_t{1} << order) - 1)};
-        const unsigned dice = static_cast<unsigned>(random() % 100);
-        if (dice < 40) {
-            stamp_page(page.data(), key, static_cast<uint64_t>(op));
-            REQUIRE(single->store(key, order, page.data()).has_value() ==
-                    sharded.store(key, order, page.data()).has_value());
-        } else if (dice < 85) {
-            const auto x = single->restore(key, order, a.data());
-            const auto y = sharded.restore(key, order, b.data());
-            REQUIRE(x.has_value() == y.has_value());
-            if (x) {
-                REQUIRE(x->count() == y->count());
-                hits += x->count();
-                for (unsigned i = 0; i < (1u << order); ++i)
-                    if (x->test(i))
-                        REQUIRE(std::memcmp(a.data() + i * test_page_bytes,
-                                            b.data() + i * test_page_bytes, test_page_bytes) == 0);
-            }
-        } else if (dice < 92) {
-            REQUIRE(single->invalidate(key, order).has_value() ==
-                    sharded.invalidate(key, order).has_value());
-        } else {
-            const pfn_t pfn = range.first + random() % range.count;
-            REQUIRE(single->take_back(0, pfn).has_value() == sharded.take_back(0, pfn).has_value());
-            REQUIRE(single->donate(0, pfn).has_value() == sharded.donate(0, pfn).has_value());
-        }
-    }
-    const pool_stats x = single->stats(), y = sharded.stats();
-    CHECK(x.stored == y.stored);
-    CHECK(x.restored == y.restored);
-    CHECK(x.missed == y.missed);
-    CHECK(x.reclaimed == y.reclaimed);
-    CHECK(x.recalled == y.recalled);
-    CHECK(x.cached == y.cached);
-    CHECK(hits == x.restored);
-    CHECK(hits > 10'000); // the comparison covered hits, not just misses
-    REQUIRE(sharded.check_invariants() == nullptr);
-    sharded.~one_shard();
-}
 
 TEST_CASE("each operation of a sharded pool locks one shard", "[pool][sharded]") {
     constexpr uint32_t shards = 4;
@@ -212,4 +139,47 @@ TEST_CASE("shards' page memory never overlaps", "[pool][sharded]") {
     INFO("stored " << stored << ", hits " << hits);
     CHECK(hits > 200); // shards fill unevenly; most pages still fit
     REQUIRE(pool->check_invariants() == nullptr);
+}
+
+TEST_CASE("a donor's blocks spread over the shards whatever part is donated, in any order",
+          "[pool][sharded]") {
+    constexpr uint32_t shards = 4, block = 4;
+    pool_geometry geometry;
+    geometry.slots = 1024;
+    geometry.max_block_pages = block;
+    // Two ranges of 13 and 6 blocks: neither a multiple of the shards.
+    const pfn_range ranges[2] = {{0x1'0000, 13 * block}, {0x9'0000, 6 * block}};
+    for (const bool backwards : {false, true}) {
+        owned_pool<recording_config, shards> pool(geometry);
+        REQUIRE(pool->register_donor("d", span<const pfn_range>(ranges, 2), block).value() == 0);
+        // The first k blocks of a range (or its last k, backwards) reach min(k, shards) shards.
+        std::set<const void*> reached;
+        for (uint64_t k = 0; k < 13; ++k) {
+            const uint64_t b = backwards ? 12 - k : k;
+            for (pfn_t pfn = ranges[0].first + b * block; pfn < ranges[0].first + (b + 1) * block;
+                 ++pfn) {
+                const auto taken =
+                    locks_taken_by([&] { REQUIRE(pool->donate(0, pfn).has_value()); });
+                REQUIRE(taken.size() == 1);
+                reached.insert(*taken.begin());
+            }
+            CHECK(reached.size() == (k + 1 < shards ? k + 1 : shards));
+        }
+        // Each shard holds its blocks of both ranges: blocks b with b % shards == s.
+        REQUIRE(pool->donate_range(0, ranges[1]) == ranges[1].count);
+        for (uint32_t s = 0; s < shards; ++s) {
+            const uint64_t expected =
+                ((13 - s + shards - 1) / shards + (6 - s + shards - 1) / shards) * block;
+            CHECK(pool->shard(s).donor_info(0)->size == expected);
+        }
+        // A take-back still locks exactly one shard, the one its donate locked.
+        for (pfn_t pfn = ranges[1].first; pfn < ranges[1].end(); pfn += 3) {
+            const auto donated = locks_taken_by([&] { REQUIRE(pool->take_back(0, pfn)); });
+            const auto again = locks_taken_by([&] { REQUIRE(pool->donate(0, pfn)); });
+            CHECK(donated.size() == 1);
+            CHECK(donated == again);
+        }
+        CHECK(pool->donor_info(0)->size == ranges[0].count + ranges[1].count);
+        REQUIRE(pool->check_invariants() == nullptr);
+    }
 }

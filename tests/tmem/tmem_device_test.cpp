@@ -4,6 +4,7 @@
 #include <tagcache/tagcache.hpp>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <random>
@@ -227,4 +228,53 @@ TEST_CASE("resizes to any size and back under load keep the pool exact", "[tmem]
     CHECK(hits > 100);
     CHECK(dropped_total > 0);
     CHECK(rig.pool->stats().discarded > 0);
+}
+
+// Plugging fills a region's first blocks; a sharded pool must still give every shard its part
+// of them (block b to shard b mod S), or the stores of the shards without pages fail while
+// others hold free pages. (Regression: each shard owned one fixed run of blocks, so half a
+// region plugged reached 2 of 4 shards.)
+TEST_CASE("a half-plugged tmem device over 4 shards stores into every shard", "[tmem][sharded]") {
+    constexpr uint32_t shards = 4;
+    using pool_type = sharded_pool<data_config, shards>;
+    pool_geometry geometry;
+    geometry.slots = static_cast<uint32_t>(region.count);
+    geometry.max_block_pages = block_pages;
+    owned_pool<data_config, shards> pool(geometry);
+    auto device = tmem_device<pool_type>::create(*pool, "tmem", region, block_bytes).value();
+    REQUIRE(device.set_requested_size(region_bytes / 2).has_value());
+    const fs_id fs = pool->add_fs().value();
+
+    std::vector<unsigned char> page(test_page_bytes, 0x3C);
+    uint64_t no_space = 0;
+    const uint64_t stores = region.count / 2; // as many as plugged pages
+    for (uint64_t inode = 0; inode < stores; ++inode) {
+        const auto stored = pool->store({fs, inode, 0}, 0, page.data());
+        if (!stored) {
+            REQUIRE(stored.error() == errc::no_space);
+            ++no_space;
+        }
+    }
+    const pool_stats total = pool->stats();
+    std::printf("tmem over %u shards, half plugged: %llu of %llu stores no_space, %llu pages "
+                "free; per shard: plugged/stored",
+                shards, static_cast<unsigned long long>(no_space),
+                static_cast<unsigned long long>(stores),
+                static_cast<unsigned long long>(region.count / 2 - total.cached));
+    for (uint32_t s = 0; s < shards; ++s) {
+        const auto plugged = pool->shard(s).donor_info(0);
+        std::printf(" %llu/%llu", static_cast<unsigned long long>(plugged ? plugged->size : 0),
+                    static_cast<unsigned long long>(pool->shard(s).stats().stored));
+    }
+    std::printf("\n");
+    for (uint32_t s = 0; s < shards; ++s) {
+        INFO("shard " << s);
+        const auto plugged = pool->shard(s).donor_info(0);
+        REQUIRE(plugged.has_value());
+        CHECK(plugged->size == region.count / 2 / shards); // an equal part of what is plugged
+        CHECK(pool->shard(s).stats().stored > 0);
+    }
+    CHECK(no_space == 0); // a shard out of pages evicts; none is without pages
+    CHECK(total.stored == stores);
+    REQUIRE(pool->check_invariants() == nullptr);
 }

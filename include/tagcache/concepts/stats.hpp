@@ -5,24 +5,23 @@
 #include <stdint.h>
 
 #include "../base/meta.hpp"
+#include "../base/pool_counters.hpp"
 
 namespace tagcache {
 
-// Countable events, in pages. Gauges (cached pages, a donor's size) and each donor's own
+// Countable events, in pages: the EVENT entries of TAGCACHE_POOL_COUNTERS, in its order (their
+// meanings are there). Gauges (cached and stale pages, a donor's size) and each donor's own
 // counts are the pool's state and always available; pool-wide counters cost memory and time
 // on every operation, so they are a policy.
 enum class pool_event : unsigned char {
-    stored,             // pages stored
-    skipped,            // pages a store did not keep (not admitted, or no room)
-    restored,           // pages a restore filled
-    missed,             // pages a restore could not fill
-    reclaimed,          // pages evicted by the pool to make room
-    recalled,           // pages a donor took back (their data, if any, dropped)
-    invalidated,        // pages dropped by invalidate (folio, inode, filesystem)
-    collateral_dropped, // pages dropped only because a sibling page of their folio was taken
-    discarded,          // pages whose data the host discarded (discardable page memory only)
+#define TAGCACHE_POOL_EVENT_ENUMERATOR(name, meaning) name,
+    TAGCACHE_POOL_COUNTERS(TAGCACHE_POOL_EVENT_ENUMERATOR, TAGCACHE_POOL_COUNTER_SKIP)
+#undef TAGCACHE_POOL_EVENT_ENUMERATOR
 };
-inline constexpr unsigned pool_event_count = 9;
+#define TAGCACHE_POOL_EVENT_ONE(name, meaning) +1
+inline constexpr unsigned pool_event_count =
+    0 TAGCACHE_POOL_COUNTERS(TAGCACHE_POOL_EVENT_ONE, TAGCACHE_POOL_COUNTER_SKIP);
+#undef TAGCACHE_POOL_EVENT_ONE
 
 template <class S>
 concept stats_policy = requires(S& stats, const S& const_stats, pool_event event, uint64_t pages) {

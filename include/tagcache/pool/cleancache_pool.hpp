@@ -118,7 +118,9 @@ public:
     result<bitmap> restore(const page_key& key, unsigned order, void* sink) noexcept;
 
     // The readahead walk: restores order-0 pages first, first + 1, ... into sink(index)
-    // (a void* per page), stopping at the first miss; returns how many it restored.
+    // (a void* per page), stopping at the first miss; returns how many it restored. It counts
+    // each page it tried: `restored` for those it filled, one `missed` for the page that
+    // stopped it. A walk past the last page index is refused whole (index_too_large).
     template <class Sink>
     result<uint64_t> restore_run(fs_id fs, uint64_t inode, uint64_t first, uint64_t count,
                                  Sink&& sink) noexcept;
@@ -149,18 +151,22 @@ public:
     // Registers a donor: its pfn ranges (each a whole number of blocks) get pool slots now,
     // all donor-owned until donated. `block_pages`: the donor's block size in pages (a
     // tag-storage region's bsp); `quota`: the most pages of it that may hold data (0: all).
+    // `share`: which of the ranges' blocks this pool holds (all; a sharded pool gives each
+    // shard every S-th block).
     result<uint32_t> register_donor(const char* name, span<const pfn_range> ranges,
-                                    uint32_t block_pages = 1, uint64_t quota = 0) noexcept {
+                                    uint32_t block_pages = 1, uint64_t quota = 0,
+                                    block_share share = {}) noexcept {
         lock_guard guard(lock_);
-        return donors_.add(name, ranges, block_pages, geometry_.max_block_pages, quota);
+        return donors_.add(name, ranges, block_pages, geometry_.max_block_pages, quota, share);
     }
 
     // What register_donor() would refuse these ranges for, without registering anything
     // (errc::ok: it would accept them); and the room left for donors. A caller registering
     // several donors (the tag-storage manager, one per region) checks them all first.
-    errc check_donor(span<const pfn_range> ranges, uint32_t block_pages = 1) const noexcept {
+    errc check_donor(span<const pfn_range> ranges, uint32_t block_pages = 1,
+                     block_share share = {}) const noexcept {
         lock_guard guard(lock_);
-        return donors_.check(ranges, block_pages, geometry_.max_block_pages);
+        return donors_.check(ranges, block_pages, geometry_.max_block_pages, share);
     }
     donor_room room_for_donors() const noexcept {
         lock_guard guard(lock_);
@@ -212,16 +218,7 @@ public:
 
     pool_stats stats() const noexcept {
         lock_guard guard(lock_);
-        pool_stats out;
-        out.stored = stats_.count(pool_event::stored);
-        out.skipped = stats_.count(pool_event::skipped);
-        out.restored = stats_.count(pool_event::restored);
-        out.missed = stats_.count(pool_event::missed);
-        out.reclaimed = stats_.count(pool_event::reclaimed);
-        out.recalled = stats_.count(pool_event::recalled);
-        out.invalidated = stats_.count(pool_event::invalidated);
-        out.collateral_dropped = stats_.count(pool_event::collateral_dropped);
-        out.discarded = stats_.count(pool_event::discarded);
+        pool_stats out = pool_stats_of(stats_);
         out.cached = cached_;
         out.stale = stale_;
         return out;

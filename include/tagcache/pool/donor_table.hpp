@@ -15,11 +15,30 @@
 
 namespace tagcache {
 
+// Which blocks of each of a donor's ranges a pool holds: block b (counted from the range's
+// first) when b % stride == phase. A pool on its own holds them all ({1, 0}); shard s of a
+// sharded pool of S shards holds {S, s}, so that however little of a range is donated, and in
+// whatever order, its blocks spread over the shards.
+struct block_share {
+    uint32_t stride = 1, phase = 0;
+};
+
+// Pages of a range of `blocks` blocks of `block_pages` that `share` holds.
+constexpr uint64_t shared_pages(uint64_t blocks, uint32_t block_pages, block_share share) noexcept {
+    return blocks > share.phase
+               ? (blocks - share.phase + share.stride - 1) / share.stride * block_pages
+               : 0;
+}
+
+// The pages of a registered range the pool holds: `count` pages in blocks of the donor's
+// block_pages, from `first`, consecutive blocks `stride` blocks apart (1: one run of pages).
 struct donor_range {
-    pfn_t first = 0;         // first pfn
-    uint32_t count = 0;      // pages
+    pfn_t first = 0;         // first pfn held
+    uint32_t count = 0;      // pages held
     uint32_t first_slot = 0; // the slot of `first`
     uint32_t donor = 0;
+    uint32_t stride = 1; // blocks from one held block to the next
+    uint64_t extent = 0; // pages from `first` to the end of the last held block
 };
 
 struct donor_entry {
@@ -45,7 +64,8 @@ struct donor_room {
 
 // The checks every pool makes of a new donor's ranges: each non-empty, not wrapping around, a
 // whole number of blocks, overlapping neither another of them nor one of the `registered_count`
-// ranges already registered (anything with `first` and `count`). `pages` gets their total.
+// ranges already registered (anything with `first` and `extent`, the pages it spans). `pages`
+// gets their total.
 template <class Registered>
 errc check_new_ranges(span<const pfn_range> ranges, uint32_t block_pages,
                       const Registered* registered, uint32_t registered_count,
@@ -63,7 +83,7 @@ errc check_new_ranges(span<const pfn_range> ranges, uint32_t block_pages,
             if (r.overlaps(ranges[j]))
                 return errc::donor_ranges_overlap;
         for (uint32_t j = 0; j < registered_count; ++j)
-            if (r.overlaps(pfn_range{registered[j].first, registered[j].count}))
+            if (r.overlaps(pfn_range{registered[j].first, registered[j].extent}))
                 return errc::donor_ranges_overlap;
         pages += r.count;
     }
@@ -81,8 +101,8 @@ public:
 
     // What add() would refuse `ranges` and `block_pages` for, without adding: errc::ok when it
     // would accept them.
-    errc check(span<const pfn_range> ranges, uint32_t block_pages,
-               uint32_t max_block_pages) const noexcept {
+    errc check(span<const pfn_range> ranges, uint32_t block_pages, uint32_t max_block_pages,
+               block_share share = {}) const noexcept {
         if (count_ == MaxDonors)
             return errc::too_many_donors;
         if (block_pages == 0 || block_pages > max_block_pages)
@@ -95,24 +115,33 @@ public:
         if (const errc e = check_new_ranges(ranges, block_pages, ranges_, range_count_, pages);
             e != errc::ok)
             return e;
-        if (pages > slot_capacity_ - slots_used_)
+        if (held_pages(ranges, block_pages, share) > slot_capacity_ - slots_used_)
             return errc::not_enough_slots;
         return errc::ok;
+    }
+
+    // Pages of `ranges` that `share` holds.
+    static uint64_t held_pages(span<const pfn_range> ranges, uint32_t block_pages,
+                               block_share share) noexcept {
+        uint64_t pages = 0;
+        for (const pfn_range& r : ranges)
+            pages += shared_pages(r.count / block_pages, block_pages, share);
+        return pages;
     }
 
     donor_room room() const noexcept {
         return {MaxDonors - count_, range_capacity_ - range_count_, slot_capacity_ - slots_used_};
     }
 
-    // Registers a donor whose ranges get the next slots, or refuses it (check()), changing
-    // nothing.
+    // Registers a donor whose ranges (the blocks of them `share` holds) get the next slots, or
+    // refuses it (check()), changing nothing.
     result<uint32_t> add(const char* name, span<const pfn_range> ranges, uint32_t block_pages,
-                         uint32_t max_block_pages, uint64_t quota) noexcept {
-        if (const errc refused = check(ranges, block_pages, max_block_pages); refused != errc::ok)
+                         uint32_t max_block_pages, uint64_t quota,
+                         block_share share = {}) noexcept {
+        if (const errc refused = check(ranges, block_pages, max_block_pages, share);
+            refused != errc::ok)
             return refused;
-        uint64_t pages = 0;
-        for (const pfn_range& r : ranges)
-            pages += r.count;
+        const uint64_t pages = held_pages(ranges, block_pages, share);
 
         const uint32_t donor = count_;
         donor_entry& entry = donors_[donor];
@@ -124,13 +153,23 @@ public:
         entry.slot_count = static_cast<uint32_t>(pages);
         entry.block_pages = block_pages;
         entry.first_range = range_count_;
-        entry.range_count = static_cast<uint32_t>(ranges.size());
+        entry.range_count = 0;
         entry.quota = quota;
-        // The donor's ranges in pfn order (insertion sort: few ranges, run once).
+        // The donor's ranges in pfn order (insertion sort: few ranges, run once); a range of
+        // which the share holds no block is left out.
         donor_range* mine = ranges_ + range_count_;
-        for (uint32_t i = 0; i < entry.range_count; ++i) {
-            donor_range r{ranges[i].first, static_cast<uint32_t>(ranges[i].count), 0, donor};
-            uint32_t j = i;
+        for (const pfn_range& given : ranges) {
+            const uint64_t held = shared_pages(given.count / block_pages, block_pages, share);
+            if (held == 0)
+                continue;
+            const donor_range r{given.first + pfn_t{share.phase} * block_pages,
+                                static_cast<uint32_t>(held),
+                                0,
+                                donor,
+                                share.stride,
+                                (held / block_pages - 1) * share.stride * block_pages +
+                                    block_pages};
+            uint32_t j = entry.range_count++;
             while (j > 0 && mine[j - 1].first > r.first) {
                 mine[j] = mine[j - 1];
                 --j;
@@ -163,14 +202,26 @@ public:
         if (low == entry.first_range)
             return no_slot;
         const donor_range& r = ranges_[low - 1];
-        return pfn - r.first < r.count ? r.first_slot + static_cast<uint32_t>(pfn - r.first)
-                                       : no_slot;
+        const uint64_t offset = pfn - r.first;
+        if (offset >= r.extent)
+            return no_slot;
+        if (r.stride == 1)
+            return r.first_slot + static_cast<uint32_t>(offset);
+        const uint64_t block = offset / entry.block_pages;
+        if (block % r.stride != 0) // a block another shard holds
+            return no_slot;
+        return r.first_slot + static_cast<uint32_t>(block / r.stride * entry.block_pages +
+                                                    offset % entry.block_pages);
     }
 
     // The pfn of a registered slot. O(log ranges).
     pfn_t pfn_of(uint32_t slot) const noexcept {
         const donor_range& r = ranges_[range_of(slot)];
-        return r.first + (slot - r.first_slot);
+        const uint32_t held = slot - r.first_slot;
+        if (r.stride == 1)
+            return r.first + held;
+        const uint32_t block_pages = donors_[r.donor].block_pages;
+        return r.first + pfn_t{held / block_pages} * r.stride * block_pages + held % block_pages;
     }
 
     // The donor of a registered slot. O(log ranges); no search with one donor.

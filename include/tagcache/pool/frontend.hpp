@@ -403,19 +403,23 @@ template <pool_config Config>
 template <class Sink>
 result<uint64_t> cleancache_pool<Config>::restore_run(fs_id fs, uint64_t inode, uint64_t first,
                                                       uint64_t count, Sink&& sink) noexcept {
+    if (!run_fits(first, count))
+        return errc::index_too_large; // refused whole, before anything is restored
     {
         lock_guard guard(lock_);
         if (!filesystems_.valid(fs))
             return errc::unknown_filesystem;
         if (count != 0 && live_handle(fs, inode) == no_inode) {
-            stats_.record(pool_event::missed, count); // nothing of the inode cached
+            // Nothing of the inode cached: the walk's first page misses and stops it, so one
+            // miss, as the walk of order-0 restores below would count.
+            stats_.record(pool_event::missed, 1);
             return uint64_t{0};
         }
     }
     for (uint64_t i = 0; i < count; ++i) {
         const auto filled = restore(page_key{fs, inode, first + i}, 0, sink(first + i));
-        if (!filled)
-            return filled.error();
+        if (!filled) // the filesystem was removed during the walk: keep what was restored
+            return i == 0 ? result<uint64_t>(filled.error()) : result<uint64_t>(i);
         if (filled->none())
             return i;
     }

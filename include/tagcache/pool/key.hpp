@@ -24,6 +24,11 @@ struct page_key {
 inline constexpr unsigned page_index_bits = 40;
 inline constexpr uint64_t max_page_index = (uint64_t{1} << page_index_bits) - 1;
 
+// Whether the `count` pages from index `first` (a readahead walk) are all valid page indices.
+constexpr bool run_fits(uint64_t first, uint64_t count) noexcept {
+    return first <= max_page_index && (count == 0 || count - 1 <= max_page_index - first);
+}
+
 // Which pages of a folio of up to 2^MaxOrder pages an operation touched; bit i is page
 // index + i. A restore is a hit when all 2^order bits are set.
 template <unsigned MaxOrder>

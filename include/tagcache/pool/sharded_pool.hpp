@@ -8,9 +8,11 @@
 //    others idle. A store, restore or folio invalidation locks exactly one shard; a readahead
 //    walk one shard per chunk it crosses; inode and filesystem invalidation, filesystem
 //    registration and statistics visit every shard, one at a time (each O(1) there).
-//  - A donor's ranges are split into `Shards` runs of whole blocks, one run per shard, so a
-//    donate or take-back locks exactly the shard that holds the page, and take-back keeps its
-//    bound (it never waits for more than one shard).
+//  - A donor's blocks are dealt out over the shards: block b of a range (counted from its
+//    first) to shard b mod Shards, so that whatever part of a range is donated, in whatever
+//    order (a tmem device plugs a region's first blocks), every shard gets its share; a donate
+//    or take-back locks exactly the shard that holds the page, and take-back keeps its bound
+//    (it never waits for more than one shard).
 //  - Each shard evicts from its own order: the pool as a whole is an LRU per shard, not one
 //    LRU. With one shard it is exactly a cleancache_pool (sharded_pool<C, 1> behaves as
 //    cleancache_pool<C>, hit for hit).
@@ -135,8 +137,10 @@ public:
     template <class Sink>
     result<uint64_t> restore_run(fs_id fs, uint64_t inode, uint64_t first, uint64_t count,
                                  Sink&& sink) noexcept {
+        if (!run_fits(first, count))
+            return errc::index_too_large; // as one pool: refused whole
         uint64_t restored = 0;
-        while (restored < count) { // chunk by chunk, until a miss
+        for (;;) { // chunk by chunk until a miss; an empty walk still checks the filesystem
             const uint64_t index = first + restored;
             const uint64_t in_chunk = chunk_pages - (index & (chunk_pages - 1));
             const uint64_t want = count - restored < in_chunk ? count - restored : in_chunk;
@@ -145,10 +149,9 @@ public:
             if (!got)
                 return restored == 0 ? got : result<uint64_t>(restored);
             restored += *got;
-            if (*got < want)
-                break;
+            if (*got < want || restored == count)
+                return restored;
         }
-        return restored;
     }
     result<void> invalidate(const page_key& key, unsigned order) noexcept {
         return of(key.fs, key.inode, key.index).invalidate(key, order);
@@ -159,9 +162,9 @@ public:
 
     // ---- backend: the shard of the page ----------------------------------------------------
 
-    // Registers a donor: each of its ranges is split into Shards runs of whole blocks, and
-    // each shard registers its runs as a donor of its own (a shard that gets no block gets
-    // no donor). `quota` is shared out evenly.
+    // Registers a donor: shard s registers blocks s, s + Shards, s + 2 Shards, ... of each
+    // range as a donor of its own (a shard that gets no block gets no donor). `quota` is
+    // shared out evenly.
     result<uint32_t> register_donor(const char* name, span<const pfn_range> ranges,
                                     uint32_t block_pages = 1, uint64_t quota = 0) noexcept {
         lock_guard guard(registry_lock_);
@@ -180,11 +183,8 @@ public:
         if (pages > geometry_.slots - pages_registered_)
             return errc::not_enough_slots;
         for (uint32_t s = 0; s < Shards; ++s) { // checked everywhere before anything changes
-            pfn_range runs[max_ranges_per_donor];
-            const uint32_t count = split(ranges, block_pages, s, runs);
-            if (count != 0) {
-                const errc e =
-                    shards_[s]->check_donor(span<const pfn_range>(runs, count), block_pages);
+            if (holds_any(ranges, block_pages, s)) {
+                const errc e = shards_[s]->check_donor(ranges, block_pages, share_of(s));
                 if (e != errc::ok)
                     return e;
             }
@@ -192,13 +192,11 @@ public:
         const uint32_t donor = donors_;
         pages_registered_ += static_cast<uint32_t>(pages);
         for (uint32_t s = 0; s < Shards; ++s) {
-            pfn_range runs[max_ranges_per_donor];
-            const uint32_t count = split(ranges, block_pages, s, runs);
             local_[donor][s] = no_donor;
-            if (count == 0)
+            if (!holds_any(ranges, block_pages, s))
                 continue;
-            const auto id = shards_[s]->register_donor(name, span<const pfn_range>(runs, count),
-                                                       block_pages, (quota + Shards - 1) / Shards);
+            const auto id = shards_[s]->register_donor(name, ranges, block_pages,
+                                                       (quota + Shards - 1) / Shards, share_of(s));
             TAGCACHE_ASSERT(id.has_value(), "a shard refused a donor it had accepted");
             local_[donor][s] = *id;
         }
@@ -259,20 +257,8 @@ public:
 
     pool_stats stats() const noexcept {
         pool_stats total;
-        for (const shard_type* p : shards_) {
-            const pool_stats s = p->stats();
-            total.stored += s.stored;
-            total.skipped += s.skipped;
-            total.restored += s.restored;
-            total.missed += s.missed;
-            total.reclaimed += s.reclaimed;
-            total.recalled += s.recalled;
-            total.invalidated += s.invalidated;
-            total.collateral_dropped += s.collateral_dropped;
-            total.discarded += s.discarded;
-            total.cached += s.cached;
-            total.stale += s.stale;
-        }
+        for (const shard_type* p : shards_)
+            total += p->stats();
         return total;
     }
     uint32_t donor_count() const noexcept { return __atomic_load_n(&donors_, __ATOMIC_ACQUIRE); }
@@ -310,7 +296,7 @@ private:
     static constexpr uint32_t max_ranges_per_donor = 32;
     struct registered_range { // a donor's range as registered
         pfn_t first;
-        uint64_t count;
+        uint64_t extent; // pages
         uint32_t block_pages, donor;
     };
     struct locate {
@@ -333,31 +319,25 @@ private:
         return *shards_[static_cast<uint32_t>(h >> 32) % Shards];
     }
 
-    // Shard s's run of each range: blocks [s * n / Shards, (s + 1) * n / Shards) of its n.
-    static uint32_t split(span<const pfn_range> ranges, uint32_t block_pages, uint32_t s,
-                          pfn_range* runs) noexcept {
-        uint32_t count = 0;
-        for (const pfn_range& r : ranges) {
-            const uint64_t blocks = r.count / block_pages;
-            const uint64_t first = s * blocks / Shards, end = (s + 1) * blocks / Shards;
-            if (end > first)
-                runs[count++] = {r.first + first * block_pages, (end - first) * block_pages};
-        }
-        return count;
+    static constexpr block_share share_of(uint32_t s) noexcept { return {Shards, s}; }
+    static bool holds_any(span<const pfn_range> ranges, uint32_t block_pages, uint32_t s) noexcept {
+        for (const pfn_range& r : ranges)
+            if (r.count / block_pages > s)
+                return true;
+        return false;
     }
 
-    // The shard holding `pfn` of `donor` (the inverse of split), and the donor's id there.
+    // The shard holding `pfn` of `donor` (its block's number mod Shards), and the donor's id
+    // there.
     locate find(uint32_t donor, pfn_t pfn) const noexcept {
         if (donor >= donor_count())
             return {errc::unknown_donor, 0, 0};
         const uint32_t ranges = __atomic_load_n(&range_count_, __ATOMIC_ACQUIRE);
         for (uint32_t i = 0; i < ranges; ++i) {
             const registered_range& r = ranges_[i];
-            if (r.donor != donor || pfn < r.first || pfn - r.first >= r.count)
+            if (r.donor != donor || pfn < r.first || pfn - r.first >= r.extent)
                 continue;
-            const uint64_t blocks = r.count / r.block_pages;
-            const uint64_t block = (pfn - r.first) / r.block_pages;
-            const auto s = static_cast<uint32_t>(((block + 1) * Shards - 1) / blocks);
+            const auto s = static_cast<uint32_t>((pfn - r.first) / r.block_pages % Shards);
             return {errc::ok, s, local_[donor][s]};
         }
         return {errc::not_donor_page, 0, 0};
