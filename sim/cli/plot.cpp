@@ -1,21 +1,45 @@
 #include "plot.hpp"
 
 #include <fmt/format.h>
+#include <tagsim/number_text.hpp>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <memory>
 #include <stdexcept>
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace tagsim {
 namespace {
 
+// Text as gnuplot data: a single-quoted string, in which gnuplot substitutes nothing (no
+// backquoted commands, no macros; a double-quoted string would run `...`) and the only escape
+// is '' for '. What could still end the string or the command — a newline or any control
+// character, a NUL, a byte outside UTF-8 — becomes U+FFFD: names are refused with those at
+// the scenario reader, so this is the second wall, not the first.
 std::string quoted(const std::string& text) {
     std::string out = "'";
-    for (const char c : text)
-        out += c == '\'' ? std::string("''") : std::string(1, c);
+    for (size_t i = 0; i < text.size();) {
+        const size_t length = tagcache::sim::utf8_sequence_length(std::string_view(text).substr(i));
+        if (length == 0 || tagcache::sim::is_control(text[i])) {
+            out += "\xef\xbf\xbd"; // U+FFFD REPLACEMENT CHARACTER
+            ++i;
+        } else if (text[i] == '\'') {
+            out += "''";
+            ++i;
+        } else {
+            out.append(text, i, length);
+            i += length;
+        }
+    }
     return out + "'";
 }
 
@@ -123,30 +147,116 @@ void require_gnuplot() {
                                  "gnuplot-nox); nothing was plotted");
 }
 
-void require_plot_file(const std::string& file) {
+std::unique_ptr<output_file> open_plot_file(const std::string& path) {
     require_gnuplot();
-    if (!ends_with(lowercase(file), ".png") && !is_svg(file))
-        throw std::invalid_argument("--plot: '" + file +
-                                    "' must end in .png or .svg (the format it is written in)");
+    if (path.empty())
+        throw std::invalid_argument("--plot: the path is empty (give FILE.png or FILE.svg)");
+    if (!ends_with(lowercase(path), ".png") && !is_svg(path))
+        throw std::invalid_argument("--plot: " + tagcache::sim::quoted(path, 200) +
+                                    " must end in .png or .svg (the format it is written in)");
+    return std::make_unique<output_file>("--plot", path);
 }
 
-void plot(const std::string& file, const plot_figure& figure) {
-    require_plot_file(file);
+namespace {
+
+// The last line of gnuplot's messages that says something: they span lines (warnings, the
+// command, a caret under the place, then `line N: reason`), and a tagsim error is one line.
+std::string last_message_line(FILE* messages) {
+    std::rewind(messages);
+    std::string line, said;
+    for (int c = std::fgetc(messages);; c = std::fgetc(messages)) {
+        if (c == EOF || c == '\n') {
+            if (line.find_first_not_of(" \t^") != std::string::npos)
+                said = line;
+            line.clear();
+            if (c == EOF)
+                break;
+        } else if (line.size() < 300) {
+            line += static_cast<char>(c);
+        }
+    }
+    const size_t start = said.find_first_not_of(" \t");
+    return tagcache::sim::printable(start == std::string::npos ? said : said.substr(start));
+}
+
+// Runs gnuplot on `script`, with no shell and no path in between: its standard output is
+// `output` (the figure, as `set output` is never given), its messages go to a temporary file.
+// Returns an empty string on success, else why not.
+std::string run_gnuplot(const std::string& script, int output) {
+    FILE* messages = std::tmpfile();
+    if (messages == nullptr)
+        return std::string("cannot make a temporary file (") + std::strerror(errno) + ")";
+    int input[2];
+    if (::pipe(input) != 0) {
+        std::fclose(messages);
+        return std::string("cannot make a pipe (") + std::strerror(errno) + ")";
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, input[0], 0);
+    posix_spawn_file_actions_adddup2(&actions, output, 1);
+    posix_spawn_file_actions_adddup2(&actions, fileno(messages), 2);
+    posix_spawn_file_actions_addclose(&actions, input[1]);
+    char program[] = "gnuplot";
+    char* argv[] = {program, nullptr};
+    pid_t child = 0;
+    const int spawned = posix_spawnp(&child, program, &actions, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(input[0]);
+    std::string why;
+    if (spawned != 0) {
+        ::close(input[1]);
+        std::fclose(messages);
+        return std::string("cannot start gnuplot (") + std::strerror(spawned) + ")";
+    }
+    // gnuplot may stop reading early (an error): its end of the pipe closing must be an error
+    // to report, not a SIGPIPE that kills tagsim.
+    struct sigaction ignore {}, previous {};
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ignore, &previous);
+    for (size_t done = 0; done < script.size();) {
+        const ssize_t n = ::write(input[1], script.data() + done, script.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break; // gnuplot has stopped reading; its exit status says why
+        done += static_cast<size_t>(n);
+    }
+    ::close(input[1]);
+    ::sigaction(SIGPIPE, &previous, nullptr);
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        const std::string message = last_message_line(messages);
+        why = (WIFEXITED(status) ? fmt::format("gnuplot failed (exit status {})", WEXITSTATUS(status))
+                                 : std::string("gnuplot was killed")) +
+              (message.empty() ? "" : ": " + message);
+    }
+    std::fclose(messages);
+    return why;
+}
+
+} // namespace
+
+void plot(output_file& file, const plot_figure& figure) {
     const int columns = std::max(figure.columns, 1);
     const int rows = static_cast<int>((figure.panels.size() + static_cast<size_t>(columns) - 1) /
                                       static_cast<size_t>(columns));
     const int width = columns * figure.panel_width;
     const int height = rows * figure.panel_height + (figure.title.empty() ? 0 : 50);
     std::string script;
-    if (is_svg(file))
+    if (is_svg(file.path()))
         script = fmt::format("set terminal svg size {},{} dynamic font 'DejaVu Sans,15' "
                              "noenhanced background '#ffffff'\n",
                              width, height);
     else
         script = fmt::format("set terminal pngcairo size {},{} font 'DejaVu Sans,15' noenhanced\n",
                              width, height);
-    script += "set encoding utf8\nset output " + quoted(file) + "\n";
-    // The data goes inline (`$name << EOD`), so no temporary files are left behind.
+    // No `set output`: the figure goes to gnuplot's standard output, which is the temporary
+    // file beside the target; no path a user gave ever reaches gnuplot. The data goes inline
+    // (`$name << EOD`).
+    script += "set encoding utf8\n";
     size_t block = 0;
     for (const plot_panel& panel : figure.panels)
         for (const plot_series& line : panel.series) {
@@ -166,16 +276,10 @@ void plot(const std::string& file, const plot_figure& figure) {
     }
     script += "unset multiplot\nset output\n";
 
-    std::error_code ignored;
-    std::filesystem::remove(file, ignored); // a stale file must not pass for a new one
-    // gnuplot's messages go to stderr: stdout may be carrying --json or --csv.
-    FILE* gnuplot = popen("gnuplot 1>&2", "w");
-    if (gnuplot == nullptr)
-        throw std::runtime_error("--plot: cannot start gnuplot");
-    std::fwrite(script.data(), 1, script.size(), gnuplot);
-    if (pclose(gnuplot) != 0 || !std::filesystem::exists(file) ||
-        std::filesystem::file_size(file) == 0)
-        throw std::runtime_error("--plot: gnuplot failed to write '" + file + "'");
+    if (const std::string why = run_gnuplot(script, file.descriptor()); !why.empty())
+        throw std::runtime_error("--plot: " + why + "; " +
+                                 tagcache::sim::quoted(file.path(), 200) + " was not written");
+    file.commit();
 }
 
 } // namespace tagsim

@@ -2,8 +2,11 @@
 // (docs/tagsim.md). PNG or SVG, chosen by the file's extension.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "output_file.hpp"
 
 namespace tagsim {
 
@@ -48,13 +51,20 @@ struct plot_figure {
 
 // Whether `gnuplot` is on the PATH (commands check before a long run, not after).
 bool gnuplot_installed();
-// Throws the --plot error when gnuplot is not installed, or when `file` ends in neither .png
-// nor .svg (checked before a run, so that a long run is not wasted).
+// Throws the --plot error when gnuplot is not installed.
 void require_gnuplot();
-void require_plot_file(const std::string& file);
 
-// Renders the figure to `file` (PNG or SVG by extension). Throws std::runtime_error naming the
-// reason when gnuplot is not installed or fails.
-void plot(const std::string& file, const plot_figure& figure);
+// The figure's file, opened before the run so that a long run is not wasted: throws naming the
+// reason when gnuplot is not installed, the path ends in neither .png nor .svg, or output_file
+// refuses it (empty, a control character, a folder or other non-regular file, a folder that
+// cannot be written).
+std::unique_ptr<output_file> open_plot_file(const std::string& path);
+
+// Renders the figure into `file` (PNG or SVG by its path's extension) and renames it into
+// place. gnuplot reads the script on its standard input and writes the figure to its standard
+// output (no shell, and no path a user gave reaches it); titles and labels go in as
+// single-quoted data. Throws std::runtime_error with one line naming the reason (gnuplot's last
+// message line) when gnuplot fails; the target is then left as it was.
+void plot(output_file& file, const plot_figure& figure);
 
 } // namespace tagsim

@@ -1,6 +1,7 @@
 #include "run_command.hpp"
 
 #include <fmt/format.h>
+#include <tagsim/number_text.hpp>
 
 #include <memory>
 #include <optional>
@@ -19,29 +20,29 @@ struct run_options {
     std::string scenario_path;                   // empty: the built-in scenario
     std::optional<std::string> seed, duration_s; // strict: parsed by apply_overrides
     bool json = false, csv = false;
-    std::string plot;
+    std::optional<std::string> plot; // given: the figure's path ('' is refused)
 };
 
 void run(const run_options& options) {
     if (options.json && options.csv)
         throw std::invalid_argument("--json and --csv exclude each other");
-    if (!options.plot.empty())
-        require_plot_file(options.plot); // before the run, not after it
+    // Before the run, not after it.
+    const std::unique_ptr<output_file> figure = options.plot ? open_plot_file(*options.plot) : nullptr;
     scenario what =
         options.scenario_path.empty() ? default_scenario() : read_scenario(options.scenario_path);
     apply_overrides(what, options.seed, options.duration_s);
     tagcache::sim::simulation_result raw;
     const run_summary summary =
-        run_scenario(what, !options.json && !options.csv, options.plot.empty() ? nullptr : &raw);
+        run_scenario(what, !options.json && !options.csv, figure ? &raw : nullptr);
     if (options.json)
         fmt::print("{}\n", to_json(summary).dump(2));
     else if (options.csv)
         fmt::print("{}\n{}", csv_header(), csv_rows(summary));
     else
         print_table(summary);
-    if (!options.plot.empty()) {
-        plot(options.plot, run_figure(summary, raw));
-        fmt::print(stderr, "tagsim: plotted {}\n", options.plot);
+    if (figure) {
+        plot(*figure, run_figure(summary, raw));
+        fmt::print(stderr, "tagsim: plotted {}\n", tagcache::sim::printable(figure->path()));
     }
 }
 

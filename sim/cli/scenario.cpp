@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <tagsim/number_text.hpp>
 
 #include <sys/stat.h>
 
@@ -71,10 +72,8 @@ std::vector<tagcache::tag_region_desc> read_machine(const json& root) {
         const std::string where = fmt::format("memory[{}]", i);
         only_keys(memory[i], where, {"name", "reg"});
         const json& name = required(memory[i], "name", where);
-        if (!name.is_string())
-            fail(where + ".name", "must be a string");
         if (!nodes
-                 .emplace(name.get<std::string>(),
+                 .emplace(read_name(name, where + ".name"),
                           read_reg(required(memory[i], "reg", where), where + ".reg"))
                  .second)
             fail(where + ".name", quote(name) + " names two memory nodes");
@@ -271,13 +270,8 @@ scenario parse_scenario(const std::string& json_text, const std::string& name) {
               {"name", "page-size", "memory", "tag-storage", "placement", "policy", "workload"});
     scenario s = default_scenario();
     s.name = name;
-    if (const auto it = root.find("name"); it != root.end()) {
-        if (!it->is_string())
-            fail("name", "must be a string, not " + quote(*it));
-        if (it->get_ref<const std::string&>().size() > 200)
-            fail("name", "is longer than 200 characters");
-        s.name = it->get<std::string>();
-    }
+    if (const auto it = root.find("name"); it != root.end())
+        s.name = read_name(*it, "name");
     if (const auto it = root.find("page-size"); it != root.end())
         s.page = read_page_size(*it);
     s.regions = read_machine(root);
@@ -348,9 +342,10 @@ void apply_overrides(scenario& s, const std::optional<std::string>& seed,
 scenario read_scenario(const std::string& path) {
     const std::string text = read_scenario_text(path);
     try {
-        return parse_scenario(text, path);
+        // Unnamed, a scenario is called by its path: printable, as a name must be.
+        return parse_scenario(text, tagcache::sim::printable(path));
     } catch (const scenario_error& e) {
-        throw scenario_error(path + ": " + e.what());
+        throw scenario_error(tagcache::sim::printable(path) + ": " + e.what());
     }
 }
 

@@ -35,6 +35,21 @@ std::string short_key(const std::string& key) {
     return key.size() <= 40 ? key : key.substr(0, 40) + "...";
 }
 
+std::string read_name(const json& value, const std::string& field) {
+    constexpr size_t max_bytes = 200;
+    if (!value.is_string())
+        fail(field, "must be a string, not " + quote(value));
+    const std::string& text = value.get_ref<const std::string&>();
+    if (text.size() > max_bytes)
+        fail(field, fmt::format("is longer than {} bytes ({} bytes)", max_bytes, text.size()));
+    if (const size_t at = tagcache::sim::first_unprintable(text); at != std::string::npos)
+        fail(field, fmt::format("{} holds a control character or a byte outside UTF-8 (0x{:02x} "
+                                "at byte {}); names are printed and plotted, so they must be "
+                                "printable",
+                                quote(value), static_cast<unsigned char>(text[at]), at));
+    return text;
+}
+
 void only_keys(const json& object, const std::string& where,
                std::initializer_list<const char*> known) {
     if (!object.is_object())

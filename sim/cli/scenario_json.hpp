@@ -22,6 +22,11 @@ std::string quote(const nlohmann::json& value);
 // A field name as a path shows it: cut at 40 bytes.
 std::string short_key(const std::string& key);
 
+// A name (the scenario's, a memory node's): a string of at most 200 bytes of printable UTF-8.
+// Names reach tables, CSV and figure titles, so a control character (a newline would end a
+// gnuplot command or a CSV row) is refused here, naming the field and the byte's offset.
+std::string read_name(const nlohmann::json& value, const std::string& field);
+
 // Refuses a non-object, or a field of `object` not in `known` (naming it and the known ones).
 void only_keys(const nlohmann::json& object, const std::string& where,
                std::initializer_list<const char*> known);

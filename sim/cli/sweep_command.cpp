@@ -1,6 +1,7 @@
 #include "sweep_command.hpp"
 
 #include <fmt/format.h>
+#include <tagsim/number_text.hpp>
 
 #include <cmath>
 #include <memory>
@@ -26,7 +27,7 @@ struct sweep_options {
     std::string vary;
     std::vector<std::string> values; // empty: the defaults of `vary`; strict reals
     std::optional<std::string> duration_s;
-    std::string plot;
+    std::optional<std::string> plot; // given: the figure's path ('' is refused)
 };
 
 template <class Eviction>
@@ -84,7 +85,7 @@ std::pair<uint64_t, uint64_t> replay_traffic(const file_traffic& traffic, uint32
     return {lookups, hits};
 }
 
-void sweep_capacity(const scenario& what, std::vector<double> values, const std::string& plot) {
+void sweep_capacity(const scenario& what, std::vector<double> values, output_file* plot) {
     const uint64_t page_bytes = static_cast<uint64_t>(what.page);
     const uint64_t tag_mib = what.map().total_tag_pages() * page_bytes >> 20;
     if (values.empty())
@@ -118,7 +119,7 @@ void sweep_capacity(const scenario& what, std::vector<double> values, const std:
         line.x.push_back(mib);
         line.y.push_back(ratio);
     }
-    if (plot.empty())
+    if (plot == nullptr)
         return;
     plot_figure figure;
     plot_panel panel{"Cleancache hit ratio by capacity ('" + what.name +
@@ -133,15 +134,12 @@ void sweep_capacity(const scenario& what, std::vector<double> values, const std:
     panel.markers.push_back({static_cast<double>(tag_mib),
                              fmt::format("this scenario's tag storage: {} MiB", tag_mib)});
     figure.panels.push_back(std::move(panel));
-    tagsim::plot(plot, figure);
+    tagsim::plot(*plot, figure);
 }
 
-void sweep_policy(scenario what, const std::vector<double>& values, const std::string& plot) {
+void sweep_policy(scenario what, const std::vector<double>& values) {
     if (!values.empty())
         throw std::invalid_argument("--values: --vary policy runs every policy; give no values");
-    if (!plot.empty())
-        throw std::invalid_argument("--plot: --vary policy has no plot (capacity and "
-                                    "tagged-fraction have)");
     fmt::print("{}\n", csv_header());
     for (const std::string_view policy : policy_names) {
         what.policy = std::string(policy);
@@ -190,7 +188,7 @@ double formula_lendable(double f, unsigned max_order, uint64_t block_pages) {
 }
 
 void sweep_tagged_fraction(const scenario& what, std::vector<double> values,
-                           const std::string& plot) {
+                           output_file* plot) {
     if (values.empty())
         values = {0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5};
     const tagcache::tag_map map = what.map();
@@ -221,7 +219,7 @@ void sweep_tagged_fraction(const scenario& what, std::vector<double> values,
         scattered.y.push_back(s);
         clustered.y.push_back(c);
     }
-    if (plot.empty())
+    if (plot == nullptr)
         return;
     plot_figure figure;
     plot_panel panel{
@@ -241,15 +239,18 @@ void sweep_tagged_fraction(const scenario& what, std::vector<double> values,
         line->points = true;
     panel.series = {formula, scattered, clustered};
     figure.panels.push_back(std::move(panel));
-    tagsim::plot(plot, figure);
+    tagsim::plot(*plot, figure);
 }
 
 void sweep(const sweep_options& options) {
-    if (!options.plot.empty())
-        require_plot_file(options.plot); // before the run, not after it
     if (options.vary != "capacity" && options.vary != "policy" && options.vary != "tagged-fraction")
         throw std::invalid_argument("unknown --vary " + tagcache::sim::quoted(options.vary) +
                                     " (choose capacity|policy|tagged-fraction)");
+    if (options.plot && options.vary == "policy")
+        throw std::invalid_argument("--plot: --vary policy has no plot (capacity and "
+                                    "tagged-fraction have)");
+    // Before the run, not after it.
+    const std::unique_ptr<output_file> figure = options.plot ? open_plot_file(*options.plot) : nullptr;
     std::vector<double> values;
     for (const std::string& text : options.values) {
         const auto number = tagcache::sim::parse_real(text);
@@ -261,13 +262,13 @@ void sweep(const sweep_options& options) {
         options.scenario_path.empty() ? default_scenario() : read_scenario(options.scenario_path);
     apply_overrides(what, std::nullopt, options.duration_s);
     if (options.vary == "capacity")
-        sweep_capacity(what, values, options.plot);
+        sweep_capacity(what, values, figure.get());
     else if (options.vary == "policy")
-        sweep_policy(what, values, options.plot);
+        sweep_policy(what, values);
     else
-        sweep_tagged_fraction(what, values, options.plot);
-    if (!options.plot.empty())
-        fmt::print(stderr, "tagsim: plotted {}\n", options.plot);
+        sweep_tagged_fraction(what, values, figure.get());
+    if (figure)
+        fmt::print(stderr, "tagsim: plotted {}\n", tagcache::sim::printable(figure->path()));
 }
 
 } // namespace

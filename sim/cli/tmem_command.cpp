@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <tagsim/number_text.hpp>
 #include <tagsim/tmem_host.hpp>
 
 #include <memory>
@@ -24,7 +25,7 @@ struct tmem_options {
     std::string pressure_trace;
     std::optional<std::string> seed, duration_s;
     bool json = false, csv = false;
-    std::string plot;
+    std::optional<std::string> plot; // given: the figure's path ('' is refused)
 };
 
 double hit_ratio(const sim::read_counts& r) {
@@ -170,7 +171,7 @@ void print_csv(const sim::tmem_params& p, const std::vector<sim::tmem_result>& r
 
 // One figure, two panels: the host's free memory (and its target) and the guests' hit ratio over
 // time, one line per strategy.
-void plot_results(const std::string& file, const sim::tmem_params& p,
+void plot_results(output_file& file, const sim::tmem_params& p,
                   const std::vector<sim::tmem_result>& results) {
     // Okabe-Ito colours, readable by colour-blind readers (as plot.hpp's).
     const char* colours[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7"};
@@ -212,16 +213,14 @@ void plot_results(const std::string& file, const sim::tmem_params& p,
     figure.panels.push_back(std::move(memory));
     figure.panels.push_back(std::move(hits));
     tagsim::plot(file, figure);
-    fmt::print(stderr, "tagsim: plotted {}\n", file);
+    fmt::print(stderr, "tagsim: plotted {}\n", sim::printable(file.path()));
 }
 
 void run(const tmem_options& options) {
     if (options.json && options.csv)
         throw std::invalid_argument("--json and --csv exclude each other");
-    if (!options.plot.empty()) {
-        require_gnuplot();
-        require_plot_file(options.plot);
-    }
+    // Before the run, not after it.
+    const std::unique_ptr<output_file> figure = options.plot ? open_plot_file(*options.plot) : nullptr;
     sim::tmem_params p = options.scenario_path.empty() ? sim::default_tmem_params()
                                                        : read_tmem_scenario(options.scenario_path);
     if (!options.pressure_trace.empty())
@@ -236,8 +235,8 @@ void run(const tmem_options& options) {
         print_csv(p, results);
     else
         print_table(p, results);
-    if (!options.plot.empty())
-        plot_results(options.plot, p, results);
+    if (figure)
+        plot_results(*figure, p, results);
 }
 
 } // namespace

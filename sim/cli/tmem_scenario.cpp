@@ -99,11 +99,8 @@ sim::tmem_params parse_tmem_scenario(const std::string& json_text, const std::st
     sim::tmem_params p = sim::default_tmem_params();
     if (const auto it = root.find("kind"); it != root.end() && *it != "tmem")
         fail("kind", "must be \"tmem\", not " + quote(*it));
-    if (const auto it = root.find("name"); it != root.end()) {
-        if (!it->is_string() || it->get_ref<const std::string&>().size() > 200)
-            fail("name", "must be a string of at most 200 characters");
-        p.name = it->get<std::string>();
-    }
+    if (const auto it = root.find("name"); it != root.end())
+        p.name = read_name(*it, "name");
     if (const auto it = root.find("seed"); it != root.end()) {
         if (!it->is_number_unsigned())
             fail("seed", "must be an unsigned integer, not " + quote(*it));
@@ -223,10 +220,10 @@ tagcache::sim::tmem_params read_tmem_scenario(const std::string& path) {
     try {
         sim::tmem_params p = parse_tmem_scenario(text, dir);
         if (p.name == sim::default_tmem_params().name && text.find("\"name\"") == std::string::npos)
-            p.name = path;
+            p.name = sim::printable(path); // unnamed: called by its path, printable
         return p;
     } catch (const scenario_error& e) {
-        throw scenario_error(path + ": " + e.what());
+        throw scenario_error(sim::printable(path) + ": " + e.what());
     }
 }
 

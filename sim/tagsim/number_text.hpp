@@ -25,11 +25,79 @@ struct parsed {
     const std::string& why() const { return std::get<1>(outcome); }
 };
 
-// Quotes text a user gave, at most `limit` bytes of it, for a message.
+// The length of the well-formed UTF-8 sequence that starts `text` (RFC 3629: no overlong
+// forms, no surrogates, nothing above U+10FFFF), or 0 when it does not start with one.
+inline size_t utf8_sequence_length(std::string_view text) noexcept {
+    const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+    const auto continuation = [&](size_t i) { return i < text.size() && (byte(i) & 0xc0) == 0x80; };
+    const unsigned char lead = byte(0);
+    if (lead < 0x80)
+        return 1;
+    if (lead >= 0xc2 && lead <= 0xdf)
+        return continuation(1) ? 2 : 0;
+    if (lead >= 0xe0 && lead <= 0xef) {
+        if (!continuation(1) || !continuation(2))
+            return 0;
+        if ((lead == 0xe0 && byte(1) < 0xa0) || (lead == 0xed && byte(1) > 0x9f))
+            return 0; // overlong, or a UTF-16 surrogate
+        return 3;
+    }
+    if (lead >= 0xf0 && lead <= 0xf4) {
+        if (!continuation(1) || !continuation(2) || !continuation(3))
+            return 0;
+        if ((lead == 0xf0 && byte(1) < 0x90) || (lead == 0xf4 && byte(1) > 0x8f))
+            return 0; // overlong, or above U+10FFFF
+        return 4;
+    }
+    return 0;
+}
+
+// A control character (C0 or DEL): what may end a line or a command, or drive a terminal.
+inline bool is_control(char c) noexcept {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte == 0x7f;
+}
+
+// The offset of the first control character or byte outside well-formed UTF-8, or npos.
+inline size_t first_unprintable(std::string_view text) noexcept {
+    for (size_t i = 0; i < text.size();) {
+        const size_t length = utf8_sequence_length(text.substr(i));
+        if (length == 0 || is_control(text[i]))
+            return i;
+        i += length;
+    }
+    return std::string_view::npos;
+}
+
+// Text a user gave, safe to print on one line of a terminal: control characters and bytes
+// outside well-formed UTF-8 are written as \xNN (and a backslash as \\, so that nothing is
+// ambiguous); the rest as given.
+inline std::string printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (size_t i = 0; i < text.size();) {
+        const size_t length = utf8_sequence_length(text.substr(i));
+        if (length == 0 || is_control(text[i])) {
+            static constexpr char hex[] = "0123456789abcdef";
+            const auto byte = static_cast<unsigned char>(text[i]);
+            out.append("\\x").append(1, hex[byte >> 4]).append(1, hex[byte & 15]);
+            ++i;
+            continue;
+        }
+        if (text[i] == '\\')
+            out.append("\\");
+        out.append(text.substr(i, length));
+        i += length;
+    }
+    return out;
+}
+
+// Quotes text a user gave, at most `limit` bytes of it, for a message (printable: one line,
+// whatever the text holds).
 inline std::string quoted(std::string_view text, size_t limit = 60) {
     // Appends, not `"'" + string`: GCC 12 at -O3 misreports that as overlapping (-Wrestrict).
     std::string out(1, '\'');
-    out.append(text.substr(0, limit)).append(text.size() <= limit ? "'" : "...'");
+    out.append(printable(text.substr(0, limit))).append(text.size() <= limit ? "'" : "...'");
     if (text.size() > limit)
         out.append(" (").append(std::to_string(text.size())).append(" bytes)");
     return out;

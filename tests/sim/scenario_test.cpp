@@ -1,6 +1,10 @@
 // The scenario files of sim/scenarios: the default one states the built-in scenario
 // exactly, and every shipped file reads and validates.
+#include <tagsim/number_text.hpp>
+
 #include <filesystem>
+#include <stdexcept>
+#include <string>
 
 #include "catch.hpp"
 #include "scenario.hpp"
@@ -128,4 +132,61 @@ TEST_CASE("a scenario error names the field and the reason", "[scenario]") {
     // The default workload does not fit in 256 MiB.
     CHECK(error_of("").rfind("workload: page-cache-mib + tagged-live-mib + movable-live-mib", 0) ==
           0);
+}
+
+TEST_CASE("text a user gave prints on one line, escaped", "[scenario][text]") {
+    using tagcache::sim::first_unprintable;
+    using tagcache::sim::printable;
+    using tagcache::sim::utf8_sequence_length;
+    CHECK(printable("plain é € 😀") == "plain é € 😀");
+    CHECK(printable(std::string("a\nb\0c\x7f", 6)) == "a\\x0ab\\x00c\\x7f");
+    CHECK(printable("back\\slash") == "back\\\\slash");
+    CHECK(printable("\xff\xc0\xaf") == "\\xff\\xc0\\xaf");   // not UTF-8; overlong
+    CHECK(printable("\xed\xa0\x80") == "\\xed\\xa0\\x80");   // a UTF-16 surrogate
+    CHECK(printable("\xf4\x90\x80\x80") == "\\xf4\\x90\\x80\\x80"); // above U+10FFFF
+    CHECK(utf8_sequence_length("\xe2\x82") == 0);            // cut short
+    CHECK(utf8_sequence_length("\xf0\x9f\x98\x80") == 4);
+    CHECK(first_unprintable("ok") == std::string_view::npos);
+    CHECK(first_unprintable("ok\t") == 2);
+    CHECK(first_unprintable("é\xff") == 2);
+    for (int byte = 0; byte < 256; ++byte) { // every byte alone: printable, or escaped
+        const std::string text(1, static_cast<char>(byte));
+        const std::string shown = printable(text);
+        for (const char c : shown)
+            CHECK(!tagcache::sim::is_control(c));
+    }
+    CHECK(tagcache::sim::quoted("a\nb") == "'a\\x0ab'");
+}
+
+// The message a call throws, or "" (Catch2 v2 and v3 spell string matchers differently).
+template <class Call>
+std::string error_of(Call call) {
+    try {
+        call();
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    return "";
+}
+
+TEST_CASE("a name with a control character is refused at the reader, naming the field",
+          "[scenario][text]") {
+    for (const std::string name : {"a\\nb", "a\\u0000b", "a\\u001bb", "a\\u007fb", "\\tx"}) {
+        const std::string json = R"({"name": ")" + name + R"(", "memory": [{"name": "m", "reg": ["0x80000000", "0x10000000"]}], "tag-storage": [{"reg": ["0x90000000", "0x800000"], "block-size": "0x1000", "tagged-memory": "m"}]})";
+        const std::string root_error = error_of([&] { parse_scenario(json, "x"); });
+        CHECK(root_error.rfind("name: ", 0) == 0);
+        CHECK(root_error.find("control character") != std::string::npos);
+        const std::string node = R"({"memory": [{"name": ")" + name + R"(", "reg": ["0x80000000", "0x10000000"]}], "tag-storage": [{"reg": ["0x90000000", "0x800000"], "block-size": "0x1000", "tagged-memory": "m"}]})";
+        CHECK(error_of([&] { parse_scenario(node, "x"); }).rfind("memory[0].name: ", 0) == 0);
+        const std::string tmem_error = error_of([&] {
+            parse_tmem_scenario(R"({"kind": "tmem", "name": ")" + name + "\"}", ".");
+        });
+        CHECK(tmem_error.rfind("name: ", 0) == 0);
+        CHECK(tmem_error.find("control character") != std::string::npos);
+    }
+    // What a figure title may hold: quotes, backslashes, shell syntax, any script.
+    const scenario named = parse_scenario(
+        R"({"name": "it's \"x\" \\ `y` $(z) | ! é", "memory": [{"name": "m", "reg": ["0x80000000", "0x10000000"]}], "tag-storage": [{"reg": ["0x90000000", "0x800000"], "block-size": "0x1000", "tagged-memory": "m"}], "workload": {"page-cache-mib": 16, "movable-live-mib": 100, "hot-set-mib": 20, "file-set-mib": 256, "tagged-live-mib": 8}})",
+        "x");
+    CHECK(named.name == "it's \"x\" \\ `y` $(z) | ! é");
 }
