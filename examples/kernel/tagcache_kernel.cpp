@@ -11,6 +11,7 @@
 // -fno-exceptions -fno-rtti -fno-threadsafe-statics: it needs nothing from the kernel but
 // memcpy/memset, the stack protector and ftrace entry, and the shim's hooks.
 #include "tagcache_kernel_config.hpp"
+#include "tagcache_kernel_recording.hpp"
 
 namespace {
 
@@ -113,7 +114,7 @@ size_t tagcache_pool_bytes(const tagcache_pool_params* params) {
     const size_t core = params->partial_take == TAGCACHE_SPLIT_FOLIO
                             ? split_pool::required_bytes(geometry)
                             : drop_pool::required_bytes(geometry);
-    return align64(sizeof(tagcache_pool)) + core;
+    return align64(sizeof(tagcache_pool)) + align64(sizeof(pool_recording)) + core;
 }
 
 int tagcache_pool_create(void* buffer, size_t bytes, const tagcache_pool_params* params,
@@ -121,14 +122,22 @@ int tagcache_pool_create(void* buffer, size_t bytes, const tagcache_pool_params*
     tagcache::pool_geometry geometry;
     if (const errc e = geometry_of(params, geometry); e != errc::ok)
         return code(e);
-    const size_t header = align64(sizeof(tagcache_pool));
+    const size_t header = align64(sizeof(tagcache_pool)) + align64(sizeof(pool_recording));
     if (buffer == nullptr || out == nullptr || bytes < header ||
         !tagcache::is_aligned(reinterpret_cast<uintptr_t>(buffer), 64))
         return code(errc::buffer_too_small);
+    auto* recording = ::new (static_cast<unsigned char*>(buffer) + align64(sizeof(tagcache_pool)),
+                             tagcache::placement) pool_recording();
+    recording->geometry = geometry;
+    if (params->records != nullptr && params->record_capacity != 0) {
+        recording->records = params->records;
+        recording->capacity = params->record_capacity;
+        recording->active = true; // from the first operation on: none escapes it
+    }
     auto* pool = ::new (buffer, tagcache::placement)
         tagcache_pool{params->partial_take == TAGCACHE_SPLIT_FOLIO ? partial_take::split_folio
                                                                    : partial_take::drop_whole_folio,
-                      params->map_pfn, params->map_context, nullptr};
+                      params->map_pfn, params->map_context, nullptr, recording};
     unsigned char* core = static_cast<unsigned char*>(buffer) + header;
     const int status = pool->mode == partial_take::split_folio
                            ? create_core<split_pool>(pool, core, bytes - header, geometry)
@@ -148,75 +157,183 @@ int tagcache_pool_register_donor(tagcache_pool* pool, const char* name,
         return code(errc::too_many_ranges);
     for (uint32_t i = 0; i < range_count; ++i)
         converted[i] = pfn_range{ranges[i].first, ranges[i].count};
-    return visit(pool, [&](auto& core) noexcept {
-        const auto registered = core.register_donor(
-            name, tagcache::span<const pfn_range>(converted, range_count), block_pages, quota);
-        if (registered && donor != nullptr)
-            *donor = *registered;
-        return code(registered);
+    tagcache_record entry{};
+    entry.op = TAGCACHE_RECORD_REGISTER_DONOR;
+    entry.fs = range_count;
+    entry.inode = block_pages;
+    entry.index = quota;
+    return recorded(
+        pool, entry,
+        [&](tagcache_record& e) noexcept {
+            return visit(pool, [&](auto& core) noexcept {
+                const auto registered =
+                    core.register_donor(name, tagcache::span<const pfn_range>(converted, range_count),
+                                        block_pages, quota);
+                if (registered) {
+                    e.value = *registered;
+                    if (donor != nullptr)
+                        *donor = *registered;
+                }
+                return code(registered);
+            });
+        },
+        ranges, range_count);
+}
+
+namespace {
+
+tagcache_record record_of(uint8_t op, uint32_t fs = 0, uint64_t inode = 0, uint64_t index = 0,
+                          unsigned order = 0) noexcept {
+    tagcache_record entry{};
+    entry.op = op;
+    entry.order = static_cast<uint8_t>(order);
+    entry.fs = fs;
+    entry.inode = inode;
+    entry.index = index;
+    return entry;
+}
+
+} // namespace
+
+int tagcache_pool_donate(tagcache_pool* pool, uint32_t donor, uint64_t pfn) {
+    return recorded(pool, record_of(TAGCACHE_RECORD_DONATE, donor, pfn), [&](tagcache_record&) {
+        return visit(pool, [&](auto& core) noexcept { return code(core.donate(donor, pfn)); });
     });
 }
 
-int tagcache_pool_donate(tagcache_pool* pool, uint32_t donor, uint64_t pfn) {
-    return visit(pool, [&](auto& core) noexcept { return code(core.donate(donor, pfn)); });
-}
-
 int tagcache_pool_take_back(tagcache_pool* pool, uint32_t donor, uint64_t pfn) {
-    return visit(pool, [&](auto& core) noexcept { return code(core.take_back(donor, pfn)); });
+    return recorded(pool, record_of(TAGCACHE_RECORD_TAKE_BACK, donor, pfn), [&](tagcache_record&) {
+        return visit(pool, [&](auto& core) noexcept { return code(core.take_back(donor, pfn)); });
+    });
 }
 
 int tagcache_pool_add_fs(tagcache_pool* pool, uint32_t* fs) {
-    return visit(pool, [&](auto& core) noexcept {
-        const auto added = core.add_fs();
-        if (added && fs != nullptr)
-            *fs = *added;
-        return code(added);
+    return recorded(pool, record_of(TAGCACHE_RECORD_ADD_FS), [&](tagcache_record& e) {
+        return visit(pool, [&](auto& core) noexcept {
+            const auto added = core.add_fs();
+            if (added) {
+                e.value = *added;
+                if (fs != nullptr)
+                    *fs = *added;
+            }
+            return code(added);
+        });
     });
 }
 
 int tagcache_pool_remove_fs(tagcache_pool* pool, uint32_t fs) {
-    return visit(pool, [&](auto& core) noexcept { return code(core.remove_fs(fs)); });
+    return recorded(pool, record_of(TAGCACHE_RECORD_REMOVE_FS, fs), [&](tagcache_record&) {
+        return visit(pool, [&](auto& core) noexcept { return code(core.remove_fs(fs)); });
+    });
 }
 
 int tagcache_pool_store(tagcache_pool* pool, uint32_t fs, uint64_t inode, uint64_t index,
                         unsigned order, const void* source) {
     irq_off copy_window; // claim, copy and publish: see the interrupt rule in the header
-    return visit(pool, [&](auto& core) noexcept {
-        return code(core.store(tagcache::page_key{fs, inode, index}, order, source, true));
-    });
+    return recorded(pool, record_of(TAGCACHE_RECORD_STORE, fs, inode, index, order),
+                    [&](tagcache_record&) {
+                        return visit(pool, [&](auto& core) noexcept {
+                            return code(core.store(tagcache::page_key{fs, inode, index}, order,
+                                                   source, true));
+                        });
+                    });
 }
 
 int tagcache_pool_restore(tagcache_pool* pool, uint32_t fs, uint64_t inode, uint64_t index,
                           unsigned order, void* sink, uint64_t* filled) {
     irq_off copy_window;
-    return visit(pool, [&](auto& core) noexcept {
-        const auto restored = core.restore(tagcache::page_key{fs, inode, index}, order, sink);
-        if (filled != nullptr)
-            *filled = restored ? restored->word() : 0;
-        return code(restored);
-    });
+    return recorded(
+        pool, record_of(TAGCACHE_RECORD_RESTORE, fs, inode, index, order), [&](tagcache_record& e) {
+            return visit(pool, [&](auto& core) noexcept {
+                const auto restored =
+                    core.restore(tagcache::page_key{fs, inode, index}, order, sink);
+                e.value = restored ? restored->word() : 0;
+                if (filled != nullptr)
+                    *filled = e.value;
+                return code(restored);
+            });
+        });
 }
 
 int tagcache_pool_invalidate_page(tagcache_pool* pool, uint32_t fs, uint64_t inode, uint64_t index,
                                   unsigned order) {
-    return visit(pool, [&](auto& core) noexcept {
-        return code(core.invalidate(tagcache::page_key{fs, inode, index}, order));
-    });
+    return recorded(pool, record_of(TAGCACHE_RECORD_INVALIDATE_PAGE, fs, inode, index, order),
+                    [&](tagcache_record&) {
+                        return visit(pool, [&](auto& core) noexcept {
+                            return code(core.invalidate(tagcache::page_key{fs, inode, index}, order));
+                        });
+                    });
 }
 
 int tagcache_pool_invalidate_inode(tagcache_pool* pool, uint32_t fs, uint64_t inode) {
-    return visit(pool, [&](auto& core) noexcept { return code(core.invalidate_inode(fs, inode)); });
+    return recorded(pool, record_of(TAGCACHE_RECORD_INVALIDATE_INODE, fs, inode),
+                    [&](tagcache_record&) {
+                        return visit(pool, [&](auto& core) noexcept {
+                            return code(core.invalidate_inode(fs, inode));
+                        });
+                    });
 }
 
 int tagcache_pool_invalidate_fs(tagcache_pool* pool, uint32_t fs) {
-    return visit(pool, [&](auto& core) noexcept { return code(core.invalidate_fs(fs)); });
+    return recorded(pool, record_of(TAGCACHE_RECORD_INVALIDATE_FS, fs), [&](tagcache_record&) {
+        return visit(pool, [&](auto& core) noexcept { return code(core.invalidate_fs(fs)); });
+    });
 }
 
 void tagcache_pool_reclaim_stale(tagcache_pool* pool, uint32_t slots) {
-    visit(pool, [&](auto& core) noexcept {
-        core.reclaim_stale(slots);
-        return 0;
+    recorded(pool, record_of(TAGCACHE_RECORD_RECLAIM_STALE, 0, slots), [&](tagcache_record&) {
+        return visit(pool, [&](auto& core) noexcept {
+            core.reclaim_stale(slots);
+            return 0;
+        });
     });
+}
+
+void tagcache_pool_stop_recording(tagcache_pool* pool) {
+    end_recording(pool, recording_end::stopped);
+}
+
+uint64_t tagcache_pool_recorded(const tagcache_pool* pool, uint64_t* lost) {
+    const auto& r = *static_cast<const pool_recording*>(pool->recording);
+    if (lost != nullptr)
+        *lost = r.end == recording_end::full ? 1 : 0;
+    return r.count;
+}
+
+size_t tagcache_pool_recording_line(tagcache_pool* pool, uint64_t* cursor, char* buffer,
+                                    size_t size) {
+    end_recording(pool, recording_end::stopped);
+    const pool_recording& r = recording_of(pool);
+    if (r.records == nullptr || buffer == nullptr || cursor == nullptr)
+        return 0;
+    line_writer out(buffer, size);
+    uint64_t used = 1;
+    const uint64_t at = *cursor;
+    if (at == 0) {
+        out.text("tagcache-recording 1");
+    } else if (at == 1) {
+        const tagcache::pool_geometry& g = r.geometry;
+        out.text("pool slots=").decimal(g.slots).text(" max-block-pages=").decimal(g.max_block_pages);
+        out.text(" filesystems=").decimal(g.filesystems).text(" max-ranges=").decimal(g.max_ranges);
+        out.text(" page-size=").decimal(static_cast<uint64_t>(g.page));
+        out.text(" partial-take=").text(pool->mode == partial_take::split_folio ? "split" : "drop");
+        out.text(" hash-seed=").hex(g.hash_seed);
+    } else if (at - 2 < r.count) {
+        write_record(out, r.records, r.count, at - 2, used);
+    } else if (at - 2 == r.count) {
+        out.text("stats");
+#define TAGCACHE_KERNEL_WRITE_COUNTER(name, meaning) out.text(" " #name "=").decimal(r.at_end.name);
+        TAGCACHE_POOL_COUNTERS(TAGCACHE_KERNEL_WRITE_COUNTER, TAGCACHE_KERNEL_WRITE_COUNTER)
+#undef TAGCACHE_KERNEL_WRITE_COUNTER
+    } else if (at - 2 == r.count + 1) {
+        out.text("end records=").decimal(r.count).text(" reason=").text(end_name(r.end));
+    } else {
+        return 0;
+    }
+    const size_t length = out.finish();
+    if (length != 0)
+        *cursor = at + used;
+    return length;
 }
 
 void tagcache_pool_get_stats(const tagcache_pool* pool, tagcache_pool_stats* out) {
@@ -321,6 +438,9 @@ int tagcache_tags_create(void* buffer, size_t bytes, const tagcache_map* map, ta
     if (buffer == nullptr || out == nullptr || map == nullptr || pool == nullptr ||
         bytes < header || !tagcache::is_aligned(reinterpret_cast<uintptr_t>(buffer), 64))
         return code(errc::buffer_too_small);
+    // The manager's donations and take-backs are not pool operations the recording sees: a
+    // recording ends here, a faithful prefix (tagcache_kernel.h).
+    end_recording(pool, recording_end::tag_storage);
     auto* tags = ::new (buffer, tagcache::placement)
         tagcache_tags{pool->mode, hooks != nullptr ? *hooks : tagcache_tag_hooks{}, nullptr};
     unsigned char* core = static_cast<unsigned char*>(buffer) + header;

@@ -97,6 +97,9 @@ struct tagcache_pool_params {
 	enum tagcache_partial_take partial_take;
 	tagcache_map_pfn_fn map_pfn; /* required: the pool copies real page contents */
 	void *map_context;
+	/* Optional: record every operation from the first on (see "recording" below). */
+	struct tagcache_record *records;
+	uint64_t record_capacity;
 };
 
 /* Bytes tagcache_pool_create() needs; 0 without params, map_pfn, a valid page size or mode
@@ -145,6 +148,57 @@ struct tagcache_pool_stats {
 #undef TAGCACHE_KERNEL_STATS_FIELD
 };
 void tagcache_pool_get_stats(const struct tagcache_pool *pool, struct tagcache_pool_stats *out);
+
+/*
+ * ---- recording: every pool operation in order, to replay it in userspace -------------------
+ * A pool created with params->records records each operation it then performs, with its
+ * arguments and result, into that array (the caller's memory; nothing is allocated). While it
+ * records, every operation runs under one lock (a spinlock that disables local interrupts,
+ * like the pool's), so the array's order is the order the operations took effect: replayed
+ * in that order through the same core in userspace (`tagsim check-recording`), each must give
+ * the same result. A full array counts what it could not keep as lost. Recording starts at
+ * creation so that no operation escapes it; tagcache_pool_stop_recording() ends it and keeps
+ * the counters as they stood, for the replay to compare. Tag-storage operations are not
+ * recorded (the manager donates and takes back inside the core): creating a tag-storage
+ * manager over a recording pool ends the recording first, so it stays a faithful prefix.
+ */
+struct tagcache_record { /* 32 bytes; arguments by op */
+	uint8_t op;	  /* enum tagcache_record_op */
+	uint8_t order;	  /* store, restore, invalidate_page */
+	uint16_t result;  /* 0 or TAGCACHE_E_* */
+	uint32_t fs;	  /* fs, or donor (donate, take_back), or range count (register_donor) */
+	uint64_t inode;	  /* inode, or pfn, or block_pages, or slots (reclaim_stale), or first */
+	uint64_t index;	  /* index, or quota, or count (donor_range) */
+	uint64_t value;	  /* restore: the filled bits; add_fs, register_donor: the new id */
+};
+
+enum tagcache_record_op {
+	TAGCACHE_RECORD_STORE = 1,
+	TAGCACHE_RECORD_RESTORE,
+	TAGCACHE_RECORD_INVALIDATE_PAGE,
+	TAGCACHE_RECORD_INVALIDATE_INODE,
+	TAGCACHE_RECORD_INVALIDATE_FS,
+	TAGCACHE_RECORD_ADD_FS,
+	TAGCACHE_RECORD_REMOVE_FS,
+	TAGCACHE_RECORD_DONATE,
+	TAGCACHE_RECORD_TAKE_BACK,
+	TAGCACHE_RECORD_REGISTER_DONOR, /* followed by `fs` TAGCACHE_RECORD_DONOR_RANGE records */
+	TAGCACHE_RECORD_DONOR_RANGE,
+	TAGCACHE_RECORD_RECLAIM_STALE,
+};
+
+/* Ends the recording (idempotent), keeping the counters as they stand. */
+void tagcache_pool_stop_recording(struct tagcache_pool *pool);
+/* Records kept and operations lost (the array was full); 0 when the pool does not record. */
+uint64_t tagcache_pool_recorded(const struct tagcache_pool *pool, uint64_t *lost);
+/*
+ * The recording as text, one line per call (docs/kernel.md#recording gives the format):
+ * writes the line at *cursor (start at 0) into buffer with its newline and a NUL, advances
+ * *cursor and returns the line's length; returns 0 at the end. The first call stops the
+ * recording. A line is at most 1024 bytes; a smaller buffer returns 0 and leaves *cursor.
+ */
+size_t tagcache_pool_recording_line(struct tagcache_pool *pool, uint64_t *cursor, char *buffer,
+				    size_t size);
 
 struct tagcache_donor_stats {
 	uint64_t size, cached, free, recalled;

@@ -104,6 +104,22 @@ void assertion_trampoline(const tagcache::assertion_failure& failure) noexcept {
         handler(failure.expression, failure.message, failure.file, failure.line);
 }
 
+// Why a recording ended (the `end` line of its text).
+enum class recording_end : uint8_t { recording, stopped, full, tag_storage };
+
+// A pool's recording (tagcache_kernel.h): the caller's array, and the lock under which every
+// operation runs while it records. `active` is read unlocked as a hint and re-read under the
+// lock; it goes false once, under the lock, when the recording ends.
+struct pool_recording {
+    kernel_irq_lock lock;
+    tagcache_record* records = nullptr;
+    uint64_t capacity = 0, count = 0;
+    bool active = false;
+    recording_end end = recording_end::recording;
+    tagcache::pool_geometry geometry{}; // for the header line
+    tagcache::pool_stats at_end{};      // the counters when it ended
+};
+
 } // namespace
 
 // ---- the opaque handles: a header, then the core object, in the caller's buffer ------------
@@ -112,7 +128,8 @@ struct tagcache_pool {
     partial_take mode;
     tagcache_map_pfn_fn map_pfn;
     void* map_context;
-    void* core; // drop_pool* or split_pool*
+    void* core;      // drop_pool* or split_pool*
+    void* recording; // pool_recording*, in the same buffer
 };
 
 struct tagcache_map {

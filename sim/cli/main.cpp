@@ -5,12 +5,14 @@
 //   sweep    one scenario with its capacity, policy or tagged fraction varied (CSV)
 //   replay   a block trace through the pool as a demand-paging cache
 //   tmem     virtio-tmem, virtio-balloon and virtio-mem side by side (docs/tmem.md)
+//   check-recording  a kernel pool's recorded operations replayed (docs/kernel.md)
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <exception>
 #include <new>
 
+#include "recording_command.hpp"
 #include "replay_command.hpp"
 #include "run_command.hpp"
 #include "sweep_command.hpp"
@@ -25,6 +27,7 @@ int main(int argc, char** argv) {
     tagsim::add_sweep_command(app);
     tagsim::add_replay_command(app);
     tagsim::add_tmem_command(app);
+    tagsim::add_recording_command(app);
     // One line for every error, naming what is wrong.
     app.failure_message([](const CLI::App*, const CLI::Error& e) {
         return std::string("tagsim: ") + e.what() + " (see --help)\n";
