@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "csv.hpp"
 #include "plot.hpp"
 #include "tmem_scenario.hpp"
 
@@ -161,11 +162,12 @@ void print_csv(const sim::tmem_params& p, const std::vector<sim::tmem_result>& r
     for (const auto& r : results)
         fmt::print("{},{},{},{},{:.3f},{:.3f},{:.1f},{:.1f},{},{:.6f},{},{:.1f},{:.2f},{:.4f},{},"
                    "{},{},{:.2f},{:.2f}\n",
-                   p.name, p.seed, sim::strategy_name(r.strategy), r.returned ? 1 : 0, r.return_s,
-                   r.return_cpu_ms, r.shrink_requested_mib, r.shrink_met_mib, r.work.failures,
-                   hit_ratio(r.reads), r.reads.second_level_hits, r.min_host_free_mib,
-                   r.seconds_below_target, r.work.cpu_us / 1e6, r.work.swapped_out, r.work.migrated,
-                   r.work.host_discarded, r.tag_reserve_peak_mib, r.tag_reserve_mean_mib);
+                   csv_field(p.name), p.seed, csv_field(sim::strategy_name(r.strategy)),
+                   r.returned ? 1 : 0, r.return_s, r.return_cpu_ms, r.shrink_requested_mib,
+                   r.shrink_met_mib, r.work.failures, hit_ratio(r.reads), r.reads.second_level_hits,
+                   r.min_host_free_mib, r.seconds_below_target, r.work.cpu_us / 1e6,
+                   r.work.swapped_out, r.work.migrated, r.work.host_discarded,
+                   r.tag_reserve_peak_mib, r.tag_reserve_mean_mib);
 }
 
 // One figure, two panels: the host's free memory (and its target) and the guests' hit ratio over
