@@ -39,7 +39,7 @@ std::string or_never(const sim::tmem_result& r, const std::string& text) {
 }
 
 void print_table(const sim::tmem_params& p, const std::vector<sim::tmem_result>& results) {
-    fmt::print("tmem scenario '{}': {} guests, host {:.0f} MiB, {:.0f} s, discards {}\n", p.name,
+    fmt::print("tmem scenario '{}': {} guests, host {:.0f} MiB, {:g} s, discards {}\n", p.name,
                p.guests.size(), p.host_mib, p.duration_s,
                p.notify_discards ? "notified" : "detected only");
     fmt::print("{:<34}", "");
