@@ -125,6 +125,33 @@ TEST_CASE("a scenario error names the field and the reason", "[scenario]") {
                      0) == 0);
     CHECK(error_of(R"(, "workload": {"speed": 2})").rfind("workload.speed: unknown field", 0) == 0);
     CHECK(error_of(R"(, "placement": "everywhere")").rfind("placement: 'everywhere'", 0) == 0);
+    // Memory nodes no tag-storage node names are checked too, and against each other.
+    const std::string fits = R"(, "workload": {"page-cache-mib": 32, "movable-live-mib": 100,
+                      "file-set-mib": 512, "hot-set-mib": 36, "tagged-live-mib": 8})";
+    const auto with_spare = [&](const std::string& reg) {
+        try {
+            parse_scenario(R"({"memory": [{"name": "m", "reg": ["0x80000000", "0x10000000"]},
+                                          {"name": "spare", "reg": )" +
+                               reg + R"(}],
+                "tag-storage": [{"reg": ["0x90000000", "0x800000"], "block-size": "0x1000",
+                                 "tagged-memory": "m"}])" +
+                               fits + "}",
+                           "test");
+        } catch (const scenario_error& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    CHECK(with_spare(R"(["0x100000000", "0x100000"])").empty());
+    CHECK(with_spare(R"(["0x100000000", 0])") == "memory[1].reg: [0x100000000, 0] is empty");
+    CHECK(with_spare(R"(["0xfffffffffff00000", "0x200000"])") ==
+          "memory[1].reg: [0xfffffffffff00000, 0x200000] ends beyond 2^64");
+    CHECK(with_spare(R"(["0x100000800", "0x1000"])") ==
+          "memory[1].reg: [0x100000800, 0x1000] is not whole pages of 4096 bytes");
+    CHECK(with_spare(R"(["0x8ffff000", "0x2000"])") ==
+          "memory[1].reg: overlaps memory[0].reg ([0x80000000, 0x10000000] and [0x8ffff000, "
+          "0x2000])");
+    CHECK(with_spare(R"(["0x90000000", "0x1000"])").empty()); // touching is not overlapping
     // The default workload does not fit in 256 MiB.
     CHECK(error_of("").rfind("workload: page-cache-mib + tagged-live-mib + movable-live-mib", 0) ==
           0);
