@@ -22,8 +22,7 @@ using nlohmann::json;
 
 struct tmem_options {
     std::string scenario_path; // empty: the built-in scenario
-    std::string pressure_trace;
-    std::optional<std::string> seed, duration_s;
+    std::optional<std::string> pressure_trace, seed, duration_s;
     bool json = false, csv = false;
     std::string plot;
 };
@@ -226,8 +225,11 @@ void run(const tmem_options& options) {
     }
     sim::tmem_params p = options.scenario_path.empty() ? sim::default_tmem_params()
                                                        : read_tmem_scenario(options.scenario_path);
-    if (!options.pressure_trace.empty())
-        p.pressure = read_pressure_trace(options.pressure_trace);
+    if (options.pressure_trace) {
+        if (options.pressure_trace->empty())
+            throw std::invalid_argument("--pressure: must name a file, not ''");
+        p.pressure = read_pressure_trace(*options.pressure_trace, max_free_target_mib(p));
+    }
     apply_tmem_overrides(p, options.seed, options.duration_s);
     std::vector<sim::tmem_result> results;
     for (const sim::tmem_strategy s : sim::tmem_strategies)
@@ -253,8 +255,8 @@ void add_tmem_command(CLI::App& app) {
     command->add_option("scenario", options->scenario_path,
                         "a tmem scenario, a JSON file (docs/tmem.md)");
     command->add_option("--pressure", options->pressure_trace,
-                        "a host pressure trace (lines 'TIME_S FREE_TARGET_MIB'), replacing the "
-                        "scenario's");
+                        "a host pressure trace (lines 'TIME_S FREE_TARGET_MIB', plain or zstd), "
+                        "replacing the scenario's");
     command->add_option("--seed", options->seed, "override the scenario's seed");
     command->add_option("--duration", options->duration_s,
                         "override the scenario's duration, in seconds of model time");

@@ -25,11 +25,22 @@ struct parsed {
     const std::string& why() const { return std::get<1>(outcome); }
 };
 
-// Quotes text a user gave, at most `limit` bytes of it, for a message.
+// Quotes text a user gave, at most `limit` bytes of it, for a message that stays one line: a
+// control character (a NUL, which would end the message for any C reader, a newline) is
+// written as \xNN.
 inline std::string quoted(std::string_view text, size_t limit = 60) {
     // Appends, not `"'" + string`: GCC 12 at -O3 misreports that as overlapping (-Wrestrict).
     std::string out(1, '\'');
-    out.append(text.substr(0, limit)).append(text.size() <= limit ? "'" : "...'");
+    for (const char c : text.substr(0, limit)) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f) {
+            constexpr char hex[] = "0123456789abcdef";
+            out.append("\\x").append(1, hex[byte >> 4]).append(1, hex[byte & 15]);
+        } else {
+            out.append(1, c);
+        }
+    }
+    out.append(text.size() <= limit ? "'" : "...'");
     if (text.size() > limit)
         out.append(" (").append(std::to_string(text.size())).append(" bytes)");
     return out;

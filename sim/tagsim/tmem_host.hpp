@@ -252,6 +252,15 @@ tmem_result run_guests(const tmem_params& p, tmem_strategy strategy, std::vector
 
 } // namespace detail
 
+// Host memory the model needs for `p`, about: the guests of one strategy live at a time, and
+// a virtio-tmem guest allocates the most (tmem_guest::required_bytes).
+inline uint64_t tmem_required_bytes(const tmem_params& p) {
+    uint64_t bytes = 0;
+    for (const tmem_guest_params& g : p.guests)
+        bytes += tmem_guest::required_bytes(p, g);
+    return bytes;
+}
+
 inline tmem_result run_tmem_strategy(const tmem_params& p, tmem_strategy strategy) {
     const auto count = static_cast<uint32_t>(p.guests.size());
     switch (strategy) {
