@@ -96,9 +96,10 @@ std::string run(const std::string& arguments) {
     return out;
 }
 
-// A copy of a shipped scenario with its "name" replaced (JSON-escaped) by `name`.
-std::string scenario_named(const std::string& shipped, const std::string& old_name,
-                           const std::string& name) {
+// A copy of a shipped scenario with its "name" replaced (JSON-escaped) by `name`, written to
+// a file of the calling test's own (`test`): ctest runs the test cases in parallel.
+std::string scenario_named(const std::string& test, const std::string& shipped,
+                           const std::string& old_name, const std::string& name) {
     std::ifstream in(std::string(TAGSIM_SCENARIOS_DIR) + "/" + shipped);
     std::stringstream text;
     text << in.rdbuf();
@@ -113,7 +114,7 @@ std::string scenario_named(const std::string& shipped, const std::string& old_na
     const size_t at = json.find(from);
     REQUIRE(at != std::string::npos);
     json.replace(at, from.size(), "\"name\": \"" + escaped + "\"");
-    const auto path = std::filesystem::path(TAGSIM_TEST_WORK_DIR) / ("named_" + shipped);
+    const auto path = std::filesystem::path(TAGSIM_TEST_WORK_DIR) / (test + "_" + shipped);
     std::ofstream(path) << json;
     return path.string();
 }
@@ -157,21 +158,21 @@ TEST_CASE("csv_field: RFC 4180 reads back every string, commas, quotes, CR and L
 
 TEST_CASE("run --csv quotes the scenario's name", "[csv]") {
     for (const std::string name : awkward_names)
-        check_table(
-            run("run " + scenario_named("small.json", "small", name) + " --duration 0.02 --csv"),
-            name, 2);
+        check_table(run("run " + scenario_named("run", "small.json", "small", name) +
+                        " --duration 0.02 --csv"),
+                    name, 2);
 }
 
 TEST_CASE("sweep --vary policy quotes the scenario's name", "[csv]") {
     const std::string name = "a,\"b\",c";
-    check_table(run("sweep " + scenario_named("small.json", "small", name) +
+    check_table(run("sweep " + scenario_named("sweep", "small.json", "small", name) +
                     " --vary policy --duration 0.01"),
                 name, 12);
 }
 
 TEST_CASE("tmem --csv quotes the scenario's name", "[csv]") {
     for (const std::string name : awkward_names)
-        check_table(
-            run("tmem " + scenario_named("tmem.json", "tmem", name) + " --duration 0.05 --csv"),
-            name, 4);
+        check_table(run("tmem " + scenario_named("tmem", "tmem.json", "tmem", name) +
+                        " --duration 0.05 --csv"),
+                    name, 4);
 }
