@@ -173,6 +173,8 @@ json parse_scenario_json(const std::string& json_text) {
 }
 
 std::string read_scenario_text(const std::string& path) {
+    if (path.empty()) // once the built-in scenario, silently
+        throw scenario_error("a scenario must be a file name, not ''");
     struct stat info {};
     if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode))
         throw scenario_error(path + ": is a directory, not a scenario file");

@@ -21,7 +21,7 @@ namespace sim = tagcache::sim;
 using nlohmann::json;
 
 struct tmem_options {
-    std::string scenario_path; // empty: the built-in scenario
+    std::optional<std::string> scenario_path; // none: the built-in scenario
     std::optional<std::string> pressure_trace, seed, duration_s;
     bool json = false, csv = false;
     std::string plot;
@@ -223,8 +223,8 @@ void run(const tmem_options& options) {
         require_gnuplot();
         require_plot_file(options.plot);
     }
-    sim::tmem_params p = options.scenario_path.empty() ? sim::default_tmem_params()
-                                                       : read_tmem_scenario(options.scenario_path);
+    sim::tmem_params p = options.scenario_path ? read_tmem_scenario(*options.scenario_path)
+                                               : sim::default_tmem_params();
     if (options.pressure_trace) {
         if (options.pressure_trace->empty())
             throw std::invalid_argument("--pressure: must name a file, not ''");
