@@ -1,6 +1,11 @@
 // tagmap: prints the page-to-tag-block map of tag-storage regions described as a device tree
 // describes them, and answers pfn and address queries. With no options it prints the map of
 // the Linux RFC v3 series' FVP tree (two regions).
+//
+// Exit status: 0 done; 1 the regions do not make a valid map; 2 the command line is wrong (an
+// option CLI11 cannot parse, or a value tagmap refuses). Every error is one line on stderr, and
+// nothing is printed on stdout before every value has been read.
+#include <cli/command_line.hpp>
 #include <tagcache/fmt.hpp>
 #include <tagcache/tagcache.hpp>
 #include <tagsim/number_text.hpp>
@@ -12,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -75,7 +81,12 @@ int main(int argc, char** argv) {
     app.add_option("--pfn", pfn_texts, "print the tag page and block of a data pfn (repeatable)");
     app.add_option("--address", address_texts,
                    "print where the tag of a physical address lives (repeatable)");
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return tagsim::command_line_error(app, e, "tagmap");
+    }
+    constexpr int usage = tagsim::usage_exit_status;
 
     tagcache::page_size page;
     if (page_text == "4K" || page_text == "4k")
@@ -85,8 +96,9 @@ int main(int argc, char** argv) {
     else if (page_text == "64K" || page_text == "64k")
         page = tagcache::page_size::size_64k;
     else {
-        fmt::print(stderr, "tagmap: --page-size must be 4K, 16K or 64K, not '{}'\n", page_text);
-        return 2;
+        fmt::print(stderr, "tagmap: --page-size must be 4K, 16K or 64K, not {}\n",
+                   tagcache::sim::quoted(page_text));
+        return usage;
     }
 
     std::vector<tagcache::tag_region_desc> regions(std::begin(fvp_regions), std::end(fvp_regions));
@@ -100,9 +112,24 @@ int main(int argc, char** argv) {
                            "tagmap: --region {} is not MEM_BASE:MEM_SIZE:TAG_BASE:TAG_SIZE:"
                            "BLOCK_SIZE: {}\n",
                            tagcache::sim::quoted(text), why);
-                return 2;
+                return usage;
             }
             regions.push_back(*region);
+        }
+    }
+
+    // Every query read before anything is printed: a refusal leaves stdout empty.
+    std::vector<uint64_t> pfns, addresses;
+    for (const auto& [texts, values, option] :
+         {std::tuple{&pfn_texts, &pfns, "--pfn"},
+          std::tuple{&address_texts, &addresses, "--address"}}) {
+        for (const std::string& text : *texts) {
+            const auto value = parse_unsigned(text);
+            if (!value.ok()) {
+                fmt::print(stderr, "tagmap: {}: {}\n", option, value.why());
+                return usage;
+            }
+            values->push_back(value.value());
         }
     }
 
@@ -113,28 +140,16 @@ int main(int argc, char** argv) {
     }
     fmt::print("{}\n", *map);
 
-    if (pfn_texts.empty() && address_texts.empty()) {
+    if (pfns.empty() && addresses.empty()) {
         // A few landmarks per region: its first and last data pages.
         for (const tagcache::tag_region& region : map->regions()) {
             describe_pfn(*map, region.memory.first);
             describe_pfn(*map, region.memory.last());
         }
     }
-    for (const std::string& text : pfn_texts) {
-        const auto pfn = parse_unsigned(text);
-        if (!pfn.ok()) {
-            fmt::print(stderr, "tagmap: --pfn: {}\n", pfn.why());
-            return 2;
-        }
-        describe_pfn(*map, pfn.value());
-    }
-    for (const std::string& text : address_texts) {
-        const auto parsed = parse_unsigned(text);
-        if (!parsed.ok()) {
-            fmt::print(stderr, "tagmap: --address: {}\n", parsed.why());
-            return 2;
-        }
-        const uint64_t address = parsed.value();
+    for (const uint64_t pfn : pfns)
+        describe_pfn(*map, pfn);
+    for (const uint64_t address : addresses) {
         const auto where = map->tag_location_of(address);
         if (where)
             fmt::print("address {:#x}: {}\n", address, *where);

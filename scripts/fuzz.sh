@@ -13,13 +13,13 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 seconds=${1:-20}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(scenario lis_trace file_trace tag_map pool tag_manager)
+((${#targets[@]})) || targets=(scenario tmem_scenario lis_trace file_trace tag_map pool tag_manager)
 
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz >/dev/null
 work=build/fuzz
 status=0
-printf '%-12s %12s %10s %8s %8s %s\n' target executions exec/s cov ft "new inputs"
+printf '%-14s %12s %10s %8s %8s %s\n' target executions exec/s cov ft "new inputs"
 for target in "${targets[@]}"; do
     corpus=$work/corpus/$target
     findings=$work/findings/$target
@@ -37,7 +37,7 @@ for target in "${targets[@]}"; do
     executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
     coverage=$(grep -aoE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)
-    printf '%-12s %12s %10s %8s %8s %s\n' "$target" "$executions" "$rate" \
+    printf '%-14s %12s %10s %8s %8s %s\n' "$target" "$executions" "$rate" \
         "$(awk '{print $2}' <<<"$coverage")" "$(awk '{print $4}' <<<"$coverage")" \
         "$(($(ls "$corpus" | wc -l) - before))"
     if [[ ${FUZZ_MERGE:-0} == 1 ]]; then

@@ -12,6 +12,7 @@
 #include <exception>
 #include <new>
 
+#include "command_line.hpp"
 #include "recording_command.hpp"
 #include "replay_command.hpp"
 #include "run_command.hpp"
@@ -28,14 +29,13 @@ int main(int argc, char** argv) {
     tagsim::add_replay_command(app);
     tagsim::add_tmem_command(app);
     tagsim::add_recording_command(app);
-    // One line for every error, naming what is wrong.
-    app.failure_message([](const CLI::App*, const CLI::Error& e) {
-        return std::string("tagsim: ") + e.what() + " (see --help)\n";
-    });
+    app.footer("Exit status: 0 done, 1 an input or option value refused or the run failed, 2 a "
+               "command line that could not be parsed. Inputs may be named pipes: a FIFO with "
+               "no writer blocks until one opens it, as cat does.");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        return tagsim::command_line_error(app, e, "tagsim"); // one line, exit status 2
     } catch (const std::bad_alloc&) {
         fmt::print(stderr, "tagsim: out of memory: the run needs more memory than this computer "
                            "gave it (scenario sizes and --capacity are checked against its "

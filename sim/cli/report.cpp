@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "csv.hpp"
 #include "policies.hpp"
 
 namespace tagsim {
@@ -285,9 +286,9 @@ std::string csv_rows(const run_summary& run, const std::string& prefix_columns) 
         out += fmt::format(
             "{}{},{},{},{},{},{},{},{},{},{},{:.0f},{:.0f},{:.0f},{:.3f},{:.3f},{:.3f},{},{},{},{},"
             "{:.6f},{:.6f},{:.6f},{:.6f},{},{},{:.6f},{}\n",
-            prefix_columns, run.what.name, run.what.workload.seed,
-            placement_name(run.what.placement), run.what.policy, s->name, s->reservations,
-            s->reservation_failures, s->atomic_failures, s->fallbacks, s->retries,
+            prefix_columns, csv_field(run.what.name), run.what.workload.seed,
+            placement_name(run.what.placement), csv_field(run.what.policy), csv_field(s->name),
+            s->reservations, s->reservation_failures, s->atomic_failures, s->fallbacks, s->retries,
             s->measured_ns.p50, s->measured_ns.p99, s->measured_ns.max, s->modelled_us.p50,
             s->modelled_us.p99, s->modelled_us.max, s->pages_migrated, s->bytes_copied,
             s->allocation_failures, s->usable_pages, s->cached_share_mean, s->cached_share_end,

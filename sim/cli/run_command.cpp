@@ -17,7 +17,7 @@ namespace tagsim {
 namespace {
 
 struct run_options {
-    std::string scenario_path;                   // empty: the built-in scenario
+    std::optional<std::string> scenario_path;    // none: the built-in scenario
     std::optional<std::string> seed, duration_s; // strict: parsed by apply_overrides
     bool json = false, csv = false;
     std::optional<std::string> plot; // given: the figure's path ('' is refused)
@@ -29,7 +29,7 @@ void run(const run_options& options) {
     // Before the run, not after it.
     const std::unique_ptr<output_file> figure = options.plot ? open_plot_file(*options.plot) : nullptr;
     scenario what =
-        options.scenario_path.empty() ? default_scenario() : read_scenario(options.scenario_path);
+        options.scenario_path ? read_scenario(*options.scenario_path) : default_scenario();
     apply_overrides(what, options.seed, options.duration_s);
     tagcache::sim::simulation_result raw;
     const run_summary summary =

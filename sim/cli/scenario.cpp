@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -61,23 +62,56 @@ tagcache::page_size read_page_size(const json& value) {
     fail("page-size", fmt::format("must be 4096, 16384 or 65536, not {}", bytes));
 }
 
+// A memory node's own rules, whether or not a tag-storage node names it (tag_map::create
+// checks those it names again, with the tag storage): not empty, not past 2^64, whole pages.
+void check_memory_node(const tagcache::phys_range& reg, tagcache::page_size page,
+                       const std::string& field) {
+    if (reg.size == 0)
+        fail(field, fmt::format("[{:#x}, 0] is empty", reg.base));
+    if (reg.base + reg.size < reg.base)
+        fail(field, fmt::format("[{:#x}, {:#x}] ends beyond 2^64", reg.base, reg.size));
+    const auto page_bytes = static_cast<uint64_t>(page);
+    if (reg.base % page_bytes != 0 || reg.size % page_bytes != 0)
+        fail(field, fmt::format("[{:#x}, {:#x}] is not whole pages of {} bytes", reg.base, reg.size,
+                                page_bytes));
+}
+
+// No two memory nodes share an address (sorted by base: each against the one before).
+void check_memory_overlaps(std::vector<std::pair<tagcache::phys_range, size_t>> nodes) {
+    std::sort(nodes.begin(), nodes.end(),
+              [](const auto& a, const auto& b) { return a.first.base < b.first.base; });
+    for (size_t i = 1; i < nodes.size(); ++i) {
+        const auto& [before, before_index] = nodes[i - 1];
+        const auto& [reg, index] = nodes[i];
+        if (reg.base < before.base + before.size)
+            fail(fmt::format("memory[{}].reg", std::max(index, before_index)),
+                 fmt::format("overlaps memory[{}].reg ([{:#x}, {:#x}] and [{:#x}, {:#x}])",
+                             std::min(index, before_index), before.base, before.size, reg.base,
+                             reg.size));
+    }
+}
+
 // The machine: memory nodes by name, and the tag-storage nodes naming them (the binding's
 // `tagged-memory` is a phandle; a name stands for it here).
-std::vector<tagcache::tag_region_desc> read_machine(const json& root) {
+std::vector<tagcache::tag_region_desc> read_machine(const json& root, tagcache::page_size page) {
     const json& memory = required(root, "memory", "");
     if (!memory.is_array() || memory.empty())
         fail("memory", "must be a non-empty array of memory nodes");
     std::map<std::string, tagcache::phys_range> nodes;
+    std::vector<std::pair<tagcache::phys_range, size_t>> ranges;
     for (size_t i = 0; i < memory.size(); ++i) {
         const std::string where = fmt::format("memory[{}]", i);
         only_keys(memory[i], where, {"name", "reg"});
         const json& name = required(memory[i], "name", where);
-        if (!nodes
-                 .emplace(read_name(name, where + ".name"),
-                          read_reg(required(memory[i], "reg", where), where + ".reg"))
-                 .second)
+        const std::string node_name = read_name(name, where + ".name");
+        const tagcache::phys_range reg =
+            read_reg(required(memory[i], "reg", where), where + ".reg");
+        check_memory_node(reg, page, where + ".reg");
+        if (!nodes.emplace(node_name, reg).second)
             fail(where + ".name", quote(name) + " names two memory nodes");
+        ranges.emplace_back(reg, i);
     }
+    check_memory_overlaps(std::move(ranges));
     const json& storage = required(root, "tag-storage", "");
     if (!storage.is_array() || storage.empty())
         fail("tag-storage", "must be a non-empty array of arm,mte-tag-storage nodes");
@@ -274,7 +308,7 @@ scenario parse_scenario(const std::string& json_text, const std::string& name) {
         s.name = read_name(*it, "name");
     if (const auto it = root.find("page-size"); it != root.end())
         s.page = read_page_size(*it);
-    s.regions = read_machine(root);
+    s.regions = read_machine(root, s.page);
     if (const auto it = root.find("placement"); it != root.end()) {
         if (!it->is_string())
             fail("placement", "must be a string, not " + quote(*it));

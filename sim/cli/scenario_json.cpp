@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <set>
+#include <string_view>
 #include <vector>
 
 namespace tagsim {
@@ -30,9 +31,18 @@ std::string quote(const json& value) {
     return value.dump(); // a number, boolean or null: short
 }
 
-// A field name as a path shows it: cut at 40 bytes.
+// A field name as a path shows it: cut at 40 bytes, control characters as \xNN (a message is
+// one line).
 std::string short_key(const std::string& key) {
-    return key.size() <= 40 ? key : key.substr(0, 40) + "...";
+    std::string out;
+    for (const char c : std::string_view(key).substr(0, 40)) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f)
+            out += fmt::format("\\x{:02x}", byte);
+        else
+            out += c;
+    }
+    return key.size() <= 40 ? out : out + "...";
 }
 
 std::string read_name(const json& value, const std::string& field) {
@@ -178,6 +188,8 @@ json parse_scenario_json(const std::string& json_text) {
 }
 
 std::string read_scenario_text(const std::string& path) {
+    if (path.empty()) // once the built-in scenario, silently
+        throw scenario_error("a scenario must be a file name, not ''");
     struct stat info {};
     if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode))
         throw scenario_error(path + ": is a directory, not a scenario file");

@@ -19,7 +19,7 @@ namespace tagsim {
 // or object by its size; never a recursive dump.
 std::string quote(const nlohmann::json& value);
 
-// A field name as a path shows it: cut at 40 bytes.
+// A field name as a path shows it: cut at 40 bytes, control characters as \xNN.
 std::string short_key(const std::string& key);
 
 // A name (the scenario's, a memory node's): a string of at most 200 bytes of printable UTF-8.

@@ -23,7 +23,7 @@ namespace sim = tagcache::sim;
 using tagcache::page_key;
 
 struct sweep_options {
-    std::string scenario_path; // empty: the built-in scenario
+    std::optional<std::string> scenario_path; // none: the built-in scenario
     std::string vary;
     std::vector<std::string> values; // empty: the defaults of `vary`; strict reals
     std::optional<std::string> duration_s;
@@ -259,7 +259,7 @@ void sweep(const sweep_options& options) {
         values.push_back(number.value());
     }
     scenario what =
-        options.scenario_path.empty() ? default_scenario() : read_scenario(options.scenario_path);
+        options.scenario_path ? read_scenario(*options.scenario_path) : default_scenario();
     apply_overrides(what, std::nullopt, options.duration_s);
     if (options.vary == "capacity")
         sweep_capacity(what, values, figure.get());

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "csv.hpp"
 #include "plot.hpp"
 #include "tmem_scenario.hpp"
 
@@ -21,9 +22,8 @@ namespace sim = tagcache::sim;
 using nlohmann::json;
 
 struct tmem_options {
-    std::string scenario_path; // empty: the built-in scenario
-    std::string pressure_trace;
-    std::optional<std::string> seed, duration_s;
+    std::optional<std::string> scenario_path; // none: the built-in scenario
+    std::optional<std::string> pressure_trace, seed, duration_s;
     bool json = false, csv = false;
     std::optional<std::string> plot; // given: the figure's path ('' is refused)
 };
@@ -39,7 +39,7 @@ std::string or_never(const sim::tmem_result& r, const std::string& text) {
 }
 
 void print_table(const sim::tmem_params& p, const std::vector<sim::tmem_result>& results) {
-    fmt::print("tmem scenario '{}': {} guests, host {:.0f} MiB, {:.0f} s, discards {}\n", p.name,
+    fmt::print("tmem scenario '{}': {} guests, host {:.0f} MiB, {:g} s, discards {}\n", p.name,
                p.guests.size(), p.host_mib, p.duration_s,
                p.notify_discards ? "notified" : "detected only");
     fmt::print("{:<34}", "");
@@ -162,11 +162,12 @@ void print_csv(const sim::tmem_params& p, const std::vector<sim::tmem_result>& r
     for (const auto& r : results)
         fmt::print("{},{},{},{},{:.3f},{:.3f},{:.1f},{:.1f},{},{:.6f},{},{:.1f},{:.2f},{:.4f},{},"
                    "{},{},{:.2f},{:.2f}\n",
-                   p.name, p.seed, sim::strategy_name(r.strategy), r.returned ? 1 : 0, r.return_s,
-                   r.return_cpu_ms, r.shrink_requested_mib, r.shrink_met_mib, r.work.failures,
-                   hit_ratio(r.reads), r.reads.second_level_hits, r.min_host_free_mib,
-                   r.seconds_below_target, r.work.cpu_us / 1e6, r.work.swapped_out, r.work.migrated,
-                   r.work.host_discarded, r.tag_reserve_peak_mib, r.tag_reserve_mean_mib);
+                   csv_field(p.name), p.seed, csv_field(sim::strategy_name(r.strategy)),
+                   r.returned ? 1 : 0, r.return_s, r.return_cpu_ms, r.shrink_requested_mib,
+                   r.shrink_met_mib, r.work.failures, hit_ratio(r.reads), r.reads.second_level_hits,
+                   r.min_host_free_mib, r.seconds_below_target, r.work.cpu_us / 1e6,
+                   r.work.swapped_out, r.work.migrated, r.work.host_discarded,
+                   r.tag_reserve_peak_mib, r.tag_reserve_mean_mib);
 }
 
 // One figure, two panels: the host's free memory (and its target) and the guests' hit ratio over
@@ -221,10 +222,13 @@ void run(const tmem_options& options) {
         throw std::invalid_argument("--json and --csv exclude each other");
     // Before the run, not after it.
     const std::unique_ptr<output_file> figure = options.plot ? open_plot_file(*options.plot) : nullptr;
-    sim::tmem_params p = options.scenario_path.empty() ? sim::default_tmem_params()
-                                                       : read_tmem_scenario(options.scenario_path);
-    if (!options.pressure_trace.empty())
-        p.pressure = read_pressure_trace(options.pressure_trace);
+    sim::tmem_params p = options.scenario_path ? read_tmem_scenario(*options.scenario_path)
+                                               : sim::default_tmem_params();
+    if (options.pressure_trace) {
+        if (options.pressure_trace->empty())
+            throw std::invalid_argument("--pressure: must name a file, not ''");
+        p.pressure = read_pressure_trace(*options.pressure_trace, max_free_target_mib(p));
+    }
     apply_tmem_overrides(p, options.seed, options.duration_s);
     std::vector<sim::tmem_result> results;
     for (const sim::tmem_strategy s : sim::tmem_strategies)
@@ -250,8 +254,8 @@ void add_tmem_command(CLI::App& app) {
     command->add_option("scenario", options->scenario_path,
                         "a tmem scenario, a JSON file (docs/tmem.md)");
     command->add_option("--pressure", options->pressure_trace,
-                        "a host pressure trace (lines 'TIME_S FREE_TARGET_MIB'), replacing the "
-                        "scenario's");
+                        "a host pressure trace (lines 'TIME_S FREE_TARGET_MIB', plain or zstd), "
+                        "replacing the scenario's");
     command->add_option("--seed", options->seed, "override the scenario's seed");
     command->add_option("--duration", options->duration_s,
                         "override the scenario's duration, in seconds of model time");

@@ -3,12 +3,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <tagsim/number_text.hpp>
-
-#include <sys/stat.h>
+#include <tagsim/tmem_host.hpp>
 
 #include <cmath>
-#include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "scenario.hpp"
 #include "scenario_json.hpp"
@@ -52,45 +51,70 @@ void check_range(double value, double low, double high, const std::string& field
         fail(field, fmt::format("must be between {} and {}, not {}", low, high, value));
 }
 
+void check_guest_count(size_t guests) {
+    if (guests < 2 || guests > 64)
+        fail("guests", fmt::format("must hold 2 to 64 guests, not {}", guests));
+}
+
 } // namespace
 
-std::vector<sim::pressure_point> read_pressure_trace(const std::string& path) {
-    struct stat info {};
-    if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode))
-        throw scenario_error(path + ": is a directory, not a pressure trace");
-    std::ifstream in(path);
-    if (!in)
-        throw scenario_error(path + ": cannot open");
+std::vector<sim::pressure_point> read_pressure_trace(sim::trace_line_reader& reader,
+                                                     double max_target_mib) {
     std::vector<sim::pressure_point> points;
-    std::string line;
-    for (uint64_t number = 1; std::getline(in, line); ++number) {
-        const auto where = [&] { return fmt::format("{}:{}", path, number); };
-        if (line.size() > 4096)
-            throw scenario_error(where() + ": line longer than 4096 bytes");
-        const size_t hash = line.find('#');
-        std::istringstream fields(line.substr(0, hash));
-        std::string time_text, target_text, extra;
-        if (!(fields >> time_text))
-            continue; // blank or a comment
-        if (!(fields >> target_text) || (fields >> extra))
-            throw scenario_error(where() + ": expected TIME_S FREE_TARGET_MIB, not " +
-                                 sim::quoted(line));
-        const auto time = sim::parse_real(time_text);
-        const auto target = sim::parse_real(target_text);
-        if (!time.ok() || !target.ok())
-            throw scenario_error(where() + ": " + (time.ok() ? target.why() : time.why()));
-        if (!points.empty() && time.value() < points.back().time_s)
-            throw scenario_error(where() + ": times must not decrease");
-        if (points.size() >= 100000)
-            throw scenario_error(where() + ": more than 100000 points");
-        points.push_back({time.value(), target.value()});
+    try {
+        // The stream bounds every line (trace_line_reader::max_line_bytes) before it is split.
+        reader.for_each_line('#', [&](uint64_t number, std::string_view line) {
+            const auto refuse = [&](const std::string& why) {
+                throw scenario_error(fmt::format("{}:{}: {}", reader.path(), number, why));
+            };
+            std::istringstream fields{std::string(line)};
+            std::string time_text, target_text, extra;
+            if (!(fields >> time_text >> target_text) || (fields >> extra))
+                refuse("expected TIME_S FREE_TARGET_MIB, not " + sim::quoted(line));
+            const auto time = sim::parse_real(time_text);
+            const auto target = sim::parse_real(target_text);
+            if (!time.ok() || !target.ok())
+                refuse(time.ok() ? target.why() : time.why());
+            if (!(time.value() >= 0 && time.value() <= max_pressure_time_s))
+                refuse(fmt::format("time must be between 0 and {} s, not {}", max_pressure_time_s,
+                                   sim::quoted(time_text)));
+            if (!(target.value() >= 0 && target.value() <= max_target_mib))
+                refuse(fmt::format("free target must be between 0 and {} MiB (host-mib - "
+                                   "host-reserved-mib), not {}",
+                                   max_target_mib, sim::quoted(target_text)));
+            if (!points.empty() && time.value() < points.back().time_s)
+                refuse(fmt::format("times must not decrease ({} after {})", sim::quoted(time_text),
+                                   points.back().time_s));
+            if (points.size() >= max_pressure_points)
+                refuse(fmt::format("more than {} points", max_pressure_points));
+            points.push_back({time.value(), target.value()});
+        });
+    } catch (const sim::trace_error& e) {
+        throw scenario_error(e.what()); // cannot open, a line too long, a read error
     }
     if (points.empty())
-        throw scenario_error(path + ": no points");
+        throw scenario_error(reader.path() + ": no points");
     return points;
 }
 
-sim::tmem_params parse_tmem_scenario(const std::string& json_text, const std::string& base_dir) {
+std::vector<sim::pressure_point> read_pressure_trace(const std::string& path,
+                                                     double max_target_mib) {
+    if (path.empty())
+        throw scenario_error("a pressure trace must be a file name, not ''");
+    try {
+        sim::trace_line_reader reader(path);
+        return read_pressure_trace(reader, max_target_mib);
+    } catch (const sim::trace_error& e) {
+        throw scenario_error(e.what());
+    }
+}
+
+double max_free_target_mib(const sim::tmem_params& p) {
+    return p.host_mib - p.host_reserved_mib;
+}
+
+sim::tmem_params parse_tmem_scenario(const std::string& json_text, const std::string& base_dir,
+                                     const pressure_trace_reader& read_trace) {
     const json root = parse_scenario_json(json_text);
     only_keys(root, "",
               {"kind", "name", "seed", "duration-s", "tick-s", "host-mib", "host-reserved-mib",
@@ -121,8 +145,9 @@ sim::tmem_params parse_tmem_scenario(const std::string& json_text, const std::st
     if (const auto it = root.find("guests"); it != root.end()) {
         if (!it->is_array())
             fail("guests", "must be an array of guests, not " + quote(*it));
+        check_guest_count(it->size());
         p.guests.clear();
-        for (size_t i = 0; i < it->size() && i < 65; ++i) {
+        for (size_t i = 0; i < it->size(); ++i) {
             sim::tmem_guest_params g; // a guest's fields default to the first default guest's
             read_guest((*it)[i], fmt::format("guests[{}]", i), g);
             p.guests.push_back(g);
@@ -133,8 +158,10 @@ sim::tmem_params parse_tmem_scenario(const std::string& json_text, const std::st
     if (points != root.end() && trace != root.end())
         fail("pressure", "give either pressure or pressure-trace, not both");
     if (points != root.end()) {
-        if (!points->is_array() || points->empty() || points->size() > 100000)
-            fail("pressure", "must be an array of [time-s, free-target-mib] points");
+        if (!points->is_array() || points->empty() || points->size() > max_pressure_points)
+            fail("pressure", fmt::format("must be an array of 1 to {} [time-s, free-target-mib] "
+                                         "points, not {}",
+                                         max_pressure_points, quote(*points)));
         p.pressure.clear();
         for (size_t i = 0; i < points->size(); ++i) {
             const json& point = (*points)[i];
@@ -146,22 +173,40 @@ sim::tmem_params parse_tmem_scenario(const std::string& json_text, const std::st
         }
     }
     if (trace != root.end()) {
-        if (!trace->is_string())
+        if (!trace->is_string() || trace->get_ref<const std::string&>().empty())
             fail("pressure-trace", "must be a file name, not " + quote(*trace));
         std::string path = trace->get<std::string>();
-        if (!path.empty() && path.front() != '/' && !base_dir.empty())
+        if (path.front() != '/' && !base_dir.empty())
             path = base_dir + "/" + path;
-        p.pressure = read_pressure_trace(path);
+        check_host_and_guests(p); // the trace's targets are checked against the host
+        p.pressure = read_trace ? read_trace(path, max_free_target_mib(p))
+                                : read_pressure_trace(path, max_free_target_mib(p));
     }
     check_tmem_params(p);
     return p;
 }
 
 void check_tmem_params(const sim::tmem_params& p) {
+    check_host_and_guests(p);
+    if (p.pressure.empty())
+        fail("pressure", "needs at least one point");
+    for (size_t i = 0; i < p.pressure.size(); ++i) {
+        const std::string at = fmt::format("pressure[{}]", i);
+        check_range(p.pressure[i].time_s, 0, max_pressure_time_s, at + "[0]");
+        check_range(p.pressure[i].free_target_mib, 0, max_free_target_mib(p), at + "[1]");
+        if (i > 0 && p.pressure[i].time_s < p.pressure[i - 1].time_s)
+            fail(at + "[0]", "times must not decrease");
+    }
+}
+
+void check_host_and_guests(const sim::tmem_params& p) {
     check_range(p.duration_s, 0.01, 3600, "duration-s");
     check_range(p.tick_s, 0.001, 1, "tick-s");
     if (p.duration_s / p.tick_s > 1e6)
         fail("tick-s", "duration-s / tick-s is more than 10^6 steps");
+    if (p.duration_s < p.tick_s) // no step would run: nothing measured
+        fail("duration-s", fmt::format("must be at least tick-s ({} s), one step, not {}", p.tick_s,
+                                       p.duration_s));
     check_range(p.host_mib, 64, 1 << 24, "host-mib");
     check_range(p.host_reserved_mib, 0, p.host_mib, "host-reserved-mib");
     if (!(p.block_mib == 2 || p.block_mib == 4 || p.block_mib == 8 || p.block_mib == 16 ||
@@ -169,9 +214,8 @@ void check_tmem_params(const sim::tmem_params& p) {
         fail("block-mib", fmt::format("must be a power of two from 2 to 128, not {}", p.block_mib));
     check_range(p.sudden_mib, 0, p.host_mib, "sudden-mib");
     check_range(p.report_mib, 1, p.host_mib, "report-mib");
-    if (p.guests.size() < 2 || p.guests.size() > 64)
-        fail("guests", fmt::format("must hold 2 to 64 guests, not {}", p.guests.size()));
-    double boot = 0, guest_mib = 0;
+    check_guest_count(p.guests.size());
+    double boot = 0, guest_mib = 0, reads_per_s = 0;
     for (size_t i = 0; i < p.guests.size(); ++i) {
         const sim::tmem_guest_params& g = p.guests[i];
         const std::string at = fmt::format("guests[{}].", i);
@@ -195,6 +239,7 @@ void check_tmem_params(const sim::tmem_params& p) {
             fail(at + "flexible-mib", "boot-mib + flexible-mib is more than 1 TiB");
         boot += g.boot_mib;
         guest_mib += g.boot_mib + g.flexible_mib;
+        reads_per_s += g.reads_per_s;
     }
     if (boot + p.host_reserved_mib > p.host_mib)
         fail("guests", fmt::format("their boot memory ({} MiB) and host-reserved-mib exceed "
@@ -202,14 +247,20 @@ void check_tmem_params(const sim::tmem_params& p) {
                                    boot, p.host_mib));
     if (guest_mib > 1 << 22)
         fail("guests", "more than 4 TiB of guest memory in all");
-    if (p.pressure.empty())
-        fail("pressure", "needs at least one point");
-    for (size_t i = 0; i < p.pressure.size(); ++i) {
-        const std::string at = fmt::format("pressure[{}]", i);
-        check_range(p.pressure[i].time_s, 0, 1e6, at + "[0]");
-        check_range(p.pressure[i].free_target_mib, 0, p.host_mib - p.host_reserved_mib, at + "[1]");
-        if (i > 0 && p.pressure[i].time_s < p.pressure[i - 1].time_s)
-            fail(at + "[0]", "times must not decrease");
+    // The work bound, as `run`'s 2e9 steps: the file reads dominate a run (each strategy makes
+    // them all), and the guests' steps are bounded by tick-s above.
+    const double reads = p.duration_s * reads_per_s;
+    if (reads > max_tmem_file_reads)
+        fail("duration-s",
+             fmt::format("{} s x {} reads/s (the guests' reads-per-s summed) is {:.3g} file reads "
+                         "for each strategy, more than {:.0e}",
+                         p.duration_s, reads_per_s, reads, max_tmem_file_reads));
+    try {
+        sim::require_memory(fmt::format("guests: simulating {} guests of {} MiB in all",
+                                        p.guests.size(), guest_mib),
+                            sim::tmem_required_bytes(p));
+    } catch (const std::invalid_argument& e) {
+        throw scenario_error(e.what());
     }
 }
 
@@ -244,7 +295,12 @@ void apply_tmem_overrides(sim::tmem_params& p, const std::optional<std::string>&
                 fmt::format("--duration must be between 0.01 and 3600 s, not {}", *duration_s));
         p.duration_s = value.value();
     }
-    check_tmem_params(p);
+    try {
+        check_tmem_params(p);
+    } catch (const scenario_error& e) {
+        throw scenario_error(std::string(seed || duration_s ? "with --seed/--duration: " : "") +
+                             e.what());
+    }
 }
 
 } // namespace tagsim

@@ -79,7 +79,11 @@ void for_each_file_event(trace_line_reader& reader, unsigned max_order, OnEvent&
         if (event.op != file_op::truncate &&
             event.index > max_page_index - ((uint64_t{1} << event.order) - 1))
             fail("index beyond 2^40 - 1, the largest page index the pool keys");
-        on_event(event);
+        try {
+            on_event(event);
+        } catch (const trace_error& e) { // what the replay refuses: at this line too
+            fail(e.what());
+        }
     });
 }
 

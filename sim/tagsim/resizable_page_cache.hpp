@@ -25,6 +25,14 @@ public:
             free_.push_back(e);
     }
 
+    // What a cache of `key_space` pages and `max_capacity` entries allocates: the page-to-entry
+    // table, the entries' keys and links, and the free list.
+    static constexpr uint64_t required_bytes(uint64_t key_space, uint64_t max_capacity) noexcept {
+        return key_space * sizeof(uint32_t) +
+               (max_capacity + 1) * (sizeof(uint64_t) + 2 * sizeof(uint32_t)) +
+               max_capacity * sizeof(uint32_t);
+    }
+
     uint32_t size() const noexcept { return size_; }
     uint32_t capacity() const noexcept { return capacity_; }
     bool contains(uint64_t page) const noexcept { return entry_of_[page] != none; }

@@ -63,8 +63,18 @@ public:
     const memory_return_work& work() const noexcept { return work_; }
     uint64_t boot_pages() const noexcept { return boot_pages_; }
     uint64_t flexible_pages() const noexcept { return flexible_pages_; }
-    uint64_t files() const noexcept {
-        return (file_pages_ + pages_per_file_ - 1) / pages_per_file_;
+    uint64_t files() const noexcept { return files_of(g_); }
+    // A guest's files: its file set in files of file-mib (at least one page each).
+    static uint64_t files_of(const tmem_guest_params& guest) noexcept {
+        const uint64_t pages = std::max<uint64_t>(mib_to_pages(guest.file_set_mib), 1);
+        const uint64_t per_file = std::max<uint64_t>(mib_to_pages(guest.file_mib), 1);
+        return (pages + per_file - 1) / per_file;
+    }
+    // What every guest allocates, whatever its mechanism: its page cache.
+    static uint64_t required_bytes(const tmem_guest_params& guest) noexcept {
+        return resizable_page_cache::required_bytes(
+            std::max<uint64_t>(mib_to_pages(guest.file_set_mib), 1),
+            mib_to_pages(guest.boot_mib) + mib_to_pages(guest.flexible_mib));
     }
     uint64_t pages_per_file() const noexcept { return pages_per_file_; }
 

@@ -57,12 +57,9 @@ public:
         , block_pages_(mib_to_pages(params.block_mib))
         , generations_(flexible_pages_, 0)
         , discarded_block_(flexible_pages_ / block_pages_, false) {
-        pool_geometry g;
-        g.slots = static_cast<uint32_t>(flexible_pages_);
-        g.max_block_pages = static_cast<uint32_t>(block_pages_);
-        g.inodes = inode_capacity_for(files());
         pool_ = std::make_unique<owned_pool<tmem_model_config>>(
-            g, tmem_region_memory{generations_.data(), region_first});
+            pool_geometry_for(params, guest),
+            tmem_region_memory{generations_.data(), region_first});
         const pfn_range region{region_first, flexible_pages_};
         device_ = tmem_device<tmem_model_pool>::create(**pool_, "tmem", region,
                                                        block_pages_ * tmem_page_bytes)
@@ -148,7 +145,25 @@ public:
     }
     uint64_t flexible_footprint_pages() const { return footprint_pages() - boot_pages_; }
 
+    // What a tmem guest allocates: the page cache, the device's generations and discard
+    // marks, and the pool. A balloon or virtio-mem guest allocates less (the page cache and a
+    // few bits a block), so this bounds the model's memory for every strategy.
+    static uint64_t required_bytes(const tmem_params& params, const tmem_guest_params& guest) {
+        const uint64_t flexible = mib_to_pages(guest.flexible_mib);
+        return tmem_guest_base::required_bytes(guest) + flexible * sizeof(uint32_t) +
+               flexible / mib_to_pages(params.block_mib) / 8 +
+               tmem_model_pool::required_bytes(pool_geometry_for(params, guest));
+    }
+
 private:
+    static pool_geometry pool_geometry_for(const tmem_params& params,
+                                           const tmem_guest_params& guest) {
+        pool_geometry g;
+        g.slots = static_cast<uint32_t>(mib_to_pages(guest.flexible_mib));
+        g.max_block_pages = static_cast<uint32_t>(mib_to_pages(params.block_mib));
+        g.inodes = inode_capacity_for(files_of(guest));
+        return g;
+    }
     page_key key(uint64_t page) const {
         return {fs_, page / pages_per_file(), page % pages_per_file()};
     }

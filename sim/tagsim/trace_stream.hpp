@@ -19,6 +19,8 @@
 #include <string>
 #include <string_view>
 
+#include "number_text.hpp"
+
 namespace tagcache::sim {
 
 // A trace that cannot be read: the message names the file, and for a malformed line its
@@ -138,12 +140,11 @@ private:
                 ZSTD_outBuffer out{output.get(), chunk_bytes, 0};
                 const auto start = std::chrono::steady_clock::now();
                 pending = ZSTD_decompressStream(stream.get(), &out, &in);
-                decompress_seconds_ += std::chrono::duration<double>(
-                                           std::chrono::steady_clock::now() - start)
-                                           .count();
+                decompress_seconds_ +=
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
                 if (ZSTD_isError(pending))
-                    throw trace_error(path_ + ": corrupt zstd data (" +
-                                      ZSTD_getErrorName(pending) + ")");
+                    throw trace_error(path_ + ": corrupt zstd data (" + ZSTD_getErrorName(pending) +
+                                      ")");
                 if (out.pos != 0)
                     on_text(std::string_view(output.get(), out.pos));
             }
@@ -171,11 +172,12 @@ private:
     double decompress_seconds_ = 0;
 };
 
-// The error for a malformed line: file:line, why, and the line's start (at most 120 bytes).
+// The error for a malformed line: file:line, why, and the line's start (at most 120 bytes,
+// control characters escaped: a NUL must not cut the message short).
 [[noreturn]] inline void throw_line_error(const std::string& path, uint64_t line_number,
                                           std::string_view line, std::string_view why) {
-    throw trace_error(path + ":" + std::to_string(line_number) + ": " + std::string(why) + ": '" +
-                      std::string(line.substr(0, 120)) + "'");
+    throw trace_error(path + ":" + std::to_string(line_number) + ": " + std::string(why) + ": " +
+                      quoted(line, 120));
 }
 
 } // namespace tagcache::sim

@@ -2,6 +2,7 @@
 // exactly, and every shipped file reads and validates.
 #include <tagsim/number_text.hpp>
 
+#include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -85,6 +86,48 @@ TEST_CASE("a tmem scenario error names the field and the reason", "[scenario][tm
     CHECK(error_of(R"({"pressure": [], "duration-s": 10})").rfind("pressure: ", 0) == 0);
     CHECK(error_of(R"({"pressure": [[0, 1]], "pressure-trace": "x"})")
               .rfind("pressure: give either", 0) == 0);
+    // The count as given, not where the reader stopped.
+    std::string many = R"({"guests": [{})";
+    for (int i = 1; i < 1000; ++i)
+        many += ", {}";
+    CHECK(error_of(many + "]}") == "guests: must hold 2 to 64 guests, not 1000");
+    CHECK(error_of(R"({"pressure-trace": ""})") == "pressure-trace: must be a file name, not ''");
+    CHECK(error_of(R"({"duration-s": 0.05, "tick-s": 0.1})") ==
+          "duration-s: must be at least tick-s (0.1 s), one step, not 0.05");
+    CHECK(
+        error_of(R"({"duration-s": 3600, "guests": [{"reads-per-s": 1e6}, {"reads-per-s": 1e6}]})")
+            .rfind("duration-s: 3600 s x 2000000 reads/s", 0) == 0);
+}
+
+TEST_CASE("a pressure trace error names the file, the line and the value as given",
+          "[scenario][tmem]") {
+    const auto error_of = [](const std::string& text) -> std::string {
+        const std::string path = "trace.txt";
+        std::FILE* file = ::fmemopen(const_cast<char*>(text.data()), text.size(), "rb");
+        REQUIRE(file != nullptr);
+        tagcache::sim::trace_line_reader reader(path, file);
+        try {
+            read_pressure_trace(reader, 15360);
+        } catch (const scenario_error& e) {
+            return e.what();
+        }
+        return "";
+    };
+    CHECK(error_of("0 512\n# a comment\n10 1024 # and another\n").empty());
+    CHECK(error_of("0 512\n\n10 -512\n") ==
+          "trace.txt:3: free target must be between 0 and 15360 MiB (host-mib - "
+          "host-reserved-mib), not '-512'");
+    CHECK(error_of("-0.5 512\n") ==
+          "trace.txt:1: time must be between 0 and 1000000 s, not '-0.5'");
+    CHECK(error_of("5 512\n4 512\n") == "trace.txt:2: times must not decrease ('4' after 5)");
+    CHECK(error_of("0 512\n1" + std::string(1, '\0') + "0 1024\n") ==
+          "trace.txt:2: '1\\x000' is not a number");
+    CHECK(error_of("0 512 7\n") == "trace.txt:1: expected TIME_S FREE_TARGET_MIB, not '0 512 7'");
+    CHECK(error_of("# nothing\n") == "trace.txt: no points");
+    CHECK(error_of(std::string(5000, '1')).rfind("trace.txt:1: line longer than 4096 bytes", 0) ==
+          0);
+    CHECK_THROWS_WITH(read_pressure_trace("", 15360),
+                      "a pressure trace must be a file name, not ''");
 }
 
 TEST_CASE("every shipped scenario reads and the FVP one has both regions", "[scenario]") {
@@ -93,7 +136,8 @@ TEST_CASE("every shipped scenario reads and the FVP one has both regions", "[sce
         const std::string path = entry.path().string();
         const std::string file = entry.path().filename().string();
         if (entry.path().extension() == ".trace") // a tmem host pressure trace
-            CHECK_NOTHROW(read_pressure_trace(path));
+            CHECK_NOTHROW(read_pressure_trace(
+                path, max_free_target_mib(tagcache::sim::default_tmem_params())));
         else if (file.rfind("tmem", 0) == 0) // `tagsim tmem` scenarios (docs/tmem.md)
             CHECK_NOTHROW(read_tmem_scenario(path));
         else
@@ -129,6 +173,33 @@ TEST_CASE("a scenario error names the field and the reason", "[scenario]") {
                      0) == 0);
     CHECK(error_of(R"(, "workload": {"speed": 2})").rfind("workload.speed: unknown field", 0) == 0);
     CHECK(error_of(R"(, "placement": "everywhere")").rfind("placement: 'everywhere'", 0) == 0);
+    // Memory nodes no tag-storage node names are checked too, and against each other.
+    const std::string fits = R"(, "workload": {"page-cache-mib": 32, "movable-live-mib": 100,
+                      "file-set-mib": 512, "hot-set-mib": 36, "tagged-live-mib": 8})";
+    const auto with_spare = [&](const std::string& reg) {
+        try {
+            parse_scenario(R"({"memory": [{"name": "m", "reg": ["0x80000000", "0x10000000"]},
+                                          {"name": "spare", "reg": )" +
+                               reg + R"(}],
+                "tag-storage": [{"reg": ["0x90000000", "0x800000"], "block-size": "0x1000",
+                                 "tagged-memory": "m"}])" +
+                               fits + "}",
+                           "test");
+        } catch (const scenario_error& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    CHECK(with_spare(R"(["0x100000000", "0x100000"])").empty());
+    CHECK(with_spare(R"(["0x100000000", 0])") == "memory[1].reg: [0x100000000, 0] is empty");
+    CHECK(with_spare(R"(["0xfffffffffff00000", "0x200000"])") ==
+          "memory[1].reg: [0xfffffffffff00000, 0x200000] ends beyond 2^64");
+    CHECK(with_spare(R"(["0x100000800", "0x1000"])") ==
+          "memory[1].reg: [0x100000800, 0x1000] is not whole pages of 4096 bytes");
+    CHECK(with_spare(R"(["0x8ffff000", "0x2000"])") ==
+          "memory[1].reg: overlaps memory[0].reg ([0x80000000, 0x10000000] and [0x8ffff000, "
+          "0x2000])");
+    CHECK(with_spare(R"(["0x90000000", "0x1000"])").empty()); // touching is not overlapping
     // The default workload does not fit in 256 MiB.
     CHECK(error_of("").rfind("workload: page-cache-mib + tagged-live-mib + movable-live-mib", 0) ==
           0);
