@@ -4,7 +4,12 @@
 # since instruction counts, unlike times, do not move with the machine's load.
 #
 #   scripts/replay_instructions.sh [build dir, default build/bench]
-# Prints one line per case: trace, capacity, policy, requests, hits, instructions, per request.
+# Prints one line per case: trace, capacity, policy, requests, hits, instructions, per request;
+# then, per case, the instructions of each kind of operation (the same requests replayed with
+# each operation through a wrapper of its kind, --per-operation, charged inclusively by
+# callgrind_annotate): a restore that hits, a restore that misses, a store that evicts (the
+# cache full) and one that fills a free slot. The wrappers add a call and a return (a few
+# instructions) to each operation.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build=${1:-build/bench}
@@ -24,4 +29,27 @@ for case in "P3 8192 lru" "OLTP 5000 lru" "OLTP 8192 lru"; do
     printf '%-6s %9s %-6s %10s %8s %14s %9s\n' "$trace" "$capacity" "$policy" "$requests" \
         "$hits" "$instructions" "$(awk -v i="$instructions" -v r="$requests" \
         'BEGIN { printf "%.1f", i / r }')"
+done
+
+printf '\n%-6s %9s %-6s %12s %12s %14s %14s\n' trace capacity policy restore_hit restore_miss \
+    store_evicting store_filling
+for case in "P3 8192 lru" "OLTP 5000 lru" "OLTP 8192 lru"; do
+    read -r trace capacity policy <<<"$case"
+    valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*run_per_operation*' \
+        --callgrind-out-file="$out/per.out" "$build/bin/tagcache_replay_instructions" \
+        "tests/data/$trace.lis.zst" "$capacity" "$policy" --per-operation >"$out/run.txt" 2>/dev/null
+    read -r _ requests _ hits <"$out/run.txt"
+    callgrind_annotate --inclusive=yes "$out/per.out" 2>/dev/null >"$out/annotated.txt"
+    inclusive() { # the wrapper's inclusive instructions
+        sed -nE "s/^ *([0-9,]+) .*:bool \(anonymous namespace\)::$1<.*/\1/p" "$out/annotated.txt" |
+            head -n 1 | tr -d ,
+    }
+    misses=$((requests - hits))
+    evicting=$((misses > capacity ? misses - capacity : 0))
+    filling=$((misses - evicting))
+    per() { awk -v i="${1:-0}" -v n="$2" 'BEGIN { if (n > 0) printf "%.1f", i / n; else print "-" }'; }
+    printf '%-6s %9s %-6s %12s %12s %14s %14s\n' "$trace" "$capacity" "$policy" \
+        "$(per "$(inclusive op_restore_hit)" "$hits")" "$(per "$(inclusive op_restore_miss)" "$misses")" \
+        "$(per "$(inclusive op_store_evicting)" "$evicting")" \
+        "$(per "$(inclusive op_store_filling)" "$filling")"
 done

@@ -54,6 +54,7 @@ public:
     }
 
     cleancache_pool<Config>& pool() const noexcept { return *pool_; }
+    fs_id fs() const noexcept { return fs_; }
 
 private:
     static pool_geometry geometry_for(uint32_t capacity) noexcept {
