@@ -3,7 +3,7 @@
 // first. Only run_replay() is counted (--toggle-collect), so reading the trace and building the
 // pool are not. Instruction counts are repeatable on a noisy machine, where times are not.
 //
-//   tagcache_replay_instructions TRACE CAPACITY [lru|fifo|clock|sieve|s3fifo|arc] [--per-operation]
+//   tagcache_replay_instructions TRACE CAPACITY [lru|fifo|clock|sieve|s3fifo|arc]
 #include <tagcache/tagcache.hpp>
 #include <tagsim/lis_trace.hpp>
 #include <tagsim/replay.hpp>
@@ -17,110 +17,45 @@
 namespace {
 
 template <class Eviction>
-using cache_of = tagcache::sim::demand_cache<tagcache::sim::replay_config<Eviction>>;
-
-template <class Eviction>
-[[gnu::noinline]] uint64_t run_replay(cache_of<Eviction>& cache,
-                                      std::span<const uint64_t> requests) {
+[[gnu::noinline]] uint64_t
+run_replay(tagcache::sim::demand_cache<tagcache::sim::replay_config<Eviction>>& cache,
+           std::span<const uint64_t> requests) {
     uint64_t hits = 0;
     for (const uint64_t block : requests)
         hits += cache.access(block) ? 1u : 0u;
     return hits;
 }
 
-// --per-operation: the same requests, each operation through a wrapper of its own kind, so that
-// callgrind charges each kind its inclusive instructions (scripts/replay_instructions.sh reads
-// them with callgrind_annotate). A first, uncounted pass tells which requests hit; a store
-// evicts once the cache is full (metadata only, nothing invalidated: every store succeeds).
-// The wrappers cost a call and a return each, which the figures include; noipa keeps the
-// compiler from folding the identical ones into one (-fipa-icf).
-template <class Pool>
-[[gnu::noipa]] bool op_restore_hit(Pool& pool, const tagcache::page_key& key) {
-    return pool.restore(key, 0, nullptr)->all(0);
-}
-template <class Pool>
-[[gnu::noipa]] bool op_restore_miss(Pool& pool, const tagcache::page_key& key) {
-    return pool.restore(key, 0, nullptr)->all(0);
-}
-template <class Pool>
-[[gnu::noipa]] bool op_store_evicting(Pool& pool, const tagcache::page_key& key) {
-    return pool.store(key, 0, nullptr).has_value();
-}
-template <class Pool>
-[[gnu::noipa]] bool op_store_filling(Pool& pool, const tagcache::page_key& key) {
-    return pool.store(key, 0, nullptr).has_value();
-}
-
 template <class Eviction>
-[[gnu::noinline]] uint64_t run_per_operation(cache_of<Eviction>& cache,
-                                             std::span<const uint64_t> requests,
-                                             const std::vector<bool>& hit, uint32_t capacity) {
-    auto& pool = cache.pool();
-    const tagcache::fs_id fs = cache.fs();
-    uint64_t hits = 0, stored = 0, wrong = 0;
-    for (size_t i = 0; i < requests.size(); ++i) {
-        const tagcache::page_key key{fs, 0, requests[i]};
-        if (hit[i]) {
-            wrong += op_restore_hit(pool, key) ? 0u : 1u;
-            ++hits;
-            continue;
-        }
-        wrong += op_restore_miss(pool, key) ? 1u : 0u;
-        const bool stored_ok = stored++ >= capacity ? op_store_evicting(pool, key)
-                                                    : op_store_filling(pool, key);
-        wrong += stored_ok ? 0u : 1u;
-    }
-    if (wrong != 0) {
-        std::fprintf(stderr, "per-operation pass: %llu requests did not go as the first pass\n",
-                     static_cast<unsigned long long>(wrong));
-        std::exit(1);
-    }
-    return hits;
-}
-
-template <class Eviction>
-uint64_t replay(std::span<const uint64_t> requests, uint32_t capacity, bool per_operation) {
-    if (!per_operation) {
-        cache_of<Eviction> cache(capacity);
-        return run_replay<Eviction>(cache, requests);
-    }
-    std::vector<bool> hit(requests.size());
-    {
-        cache_of<Eviction> first(capacity);
-        for (size_t i = 0; i < requests.size(); ++i)
-            hit[i] = first.access(requests[i]);
-    }
-    cache_of<Eviction> cache(capacity);
-    return run_per_operation<Eviction>(cache, requests, hit, capacity);
+uint64_t replay(std::span<const uint64_t> requests, uint32_t capacity) {
+    tagcache::sim::demand_cache<tagcache::sim::replay_config<Eviction>> cache(capacity);
+    return run_replay<Eviction>(cache, requests);
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::fprintf(stderr,
-                     "usage: %s TRACE CAPACITY [lru|fifo|clock|sieve|s3fifo|arc] "
-                     "[--per-operation]\n",
+        std::fprintf(stderr, "usage: %s TRACE CAPACITY [lru|fifo|clock|sieve|s3fifo|arc]\n",
                      argv[0]);
         return 2;
     }
     const std::vector<uint64_t> requests = tagcache::sim::read_lis_requests(argv[1]);
     const auto capacity = static_cast<uint32_t>(std::strtoul(argv[2], nullptr, 10));
     const std::string policy = argc > 3 ? argv[3] : "lru";
-    const bool per_operation = argc > 4 && std::string(argv[4]) == "--per-operation";
     uint64_t hits = 0;
     if (policy == "lru")
-        hits = replay<tagcache::lru_eviction>(requests, capacity, per_operation);
+        hits = replay<tagcache::lru_eviction>(requests, capacity);
     else if (policy == "fifo")
-        hits = replay<tagcache::fifo_eviction>(requests, capacity, per_operation);
+        hits = replay<tagcache::fifo_eviction>(requests, capacity);
     else if (policy == "clock")
-        hits = replay<tagcache::clock_eviction>(requests, capacity, per_operation);
+        hits = replay<tagcache::clock_eviction>(requests, capacity);
     else if (policy == "sieve")
-        hits = replay<tagcache::sieve_eviction>(requests, capacity, per_operation);
+        hits = replay<tagcache::sieve_eviction>(requests, capacity);
     else if (policy == "s3fifo")
-        hits = replay<tagcache::s3fifo_eviction>(requests, capacity, per_operation);
+        hits = replay<tagcache::s3fifo_eviction>(requests, capacity);
     else if (policy == "arc")
-        hits = replay<tagcache::arc_eviction>(requests, capacity, per_operation);
+        hits = replay<tagcache::arc_eviction>(requests, capacity);
     else {
         std::fprintf(stderr, "unknown policy %s\n", policy.c_str());
         return 2;

@@ -6,15 +6,14 @@
 #   scripts/replay_instructions.sh [build dir, default build/bench]
 # Prints one line per case: trace, capacity, policy, requests, hits, instructions, per request;
 # then, per case, the instructions of each kind of operation (the same requests replayed with
-# each operation through a wrapper of its kind, --per-operation, charged inclusively by
+# each operation through a wrapper of its kind, tagcache_replay_operations, charged inclusively by
 # callgrind_annotate): a restore that hits, a restore that misses, a store that evicts (the
 # cache full) and one that fills a free slot. The wrappers add a call and a return (a few
 # instructions) to each operation.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build=${1:-build/bench}
-[[ -x $build/bin/tagcache_replay_instructions ]] || cmake --build "$build" \
-    --target tagcache_replay_instructions >/dev/null
+cmake --build "$build" --target tagcache_replay_instructions tagcache_replay_operations >/dev/null
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -36,8 +35,8 @@ printf '\n%-6s %9s %-6s %12s %12s %14s %14s\n' trace capacity policy restore_hit
 for case in "P3 8192 lru" "OLTP 5000 lru" "OLTP 8192 lru"; do
     read -r trace capacity policy <<<"$case"
     valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*run_per_operation*' \
-        --callgrind-out-file="$out/per.out" "$build/bin/tagcache_replay_instructions" \
-        "tests/data/$trace.lis.zst" "$capacity" "$policy" --per-operation >"$out/run.txt" 2>/dev/null
+        --callgrind-out-file="$out/per.out" "$build/bin/tagcache_replay_operations" \
+        "tests/data/$trace.lis.zst" "$capacity" "$policy" >"$out/run.txt" 2>/dev/null
     read -r _ requests _ hits <"$out/run.txt"
     callgrind_annotate --inclusive=yes "$out/per.out" 2>/dev/null >"$out/annotated.txt"
     inclusive() { # the wrapper's inclusive instructions
