@@ -21,6 +21,8 @@
 
 #include "number_text.hpp"
 
+#include "number_text.hpp"
+
 namespace tagcache::sim {
 
 // A trace that cannot be read: the message names the file, and for a malformed line its
@@ -35,23 +37,27 @@ public:
     static constexpr size_t chunk_bytes = size_t{1} << 20;
     static constexpr size_t max_line_bytes = 4096;
 
-    explicit trace_line_reader(std::string path) : path_(std::move(path)) {
+    explicit trace_line_reader(std::string path)
+        : path_(std::move(path)), shown_(printable(path_)) {
         struct stat info {};
         if (::stat(path_.c_str(), &info) == 0 && S_ISDIR(info.st_mode))
-            throw trace_error(path_ + ": is a directory, not a trace file");
+            throw trace_error(shown_ + ": is a directory, not a trace file");
         file_.reset(std::fopen(path_.c_str(), "rb"));
         if (!file_)
-            throw trace_error(path_ + ": cannot open (" + std::strerror(errno) + ")");
+            throw trace_error(shown_ + ": cannot open (" + std::strerror(errno) + ")");
     }
 
     // Reads an already open stream (a pipe, fmemopen() for a fuzzer), named `name` in
     // messages; takes ownership of `file`.
-    trace_line_reader(std::string name, std::FILE* file) : path_(std::move(name)), file_(file) {
+    trace_line_reader(std::string name, std::FILE* file)
+        : path_(std::move(name)), shown_(printable(path_)), file_(file) {
         if (!file_)
-            throw trace_error(path_ + ": cannot open");
+            throw trace_error(shown_ + ": cannot open");
     }
 
-    const std::string& path() const noexcept { return path_; }
+    // The path as messages show it: printable (control characters and bytes outside UTF-8 as
+    // \xNN), whatever the file is called.
+    const std::string& path() const noexcept { return shown_; }
     double decompress_seconds() const noexcept { return decompress_seconds_; }
 
     // Calls on_line(line_number, line) for every line that is not blank once '\r' and any
@@ -75,7 +81,7 @@ public:
                 const size_t newline = text.find('\n');
                 const std::string_view piece = text.substr(0, newline);
                 if (carry.size() + piece.size() > max_line_bytes)
-                    throw trace_error(path_ + ":" + std::to_string(line_number + 1) +
+                    throw trace_error(shown_ + ":" + std::to_string(line_number + 1) +
                                       ": line longer than " + std::to_string(max_line_bytes) +
                                       " bytes (a trace line holds a few numbers)");
                 if (newline == std::string_view::npos) {
@@ -107,7 +113,7 @@ private:
     size_t read(char* into, size_t bytes) {
         const size_t got = std::fread(into, 1, bytes, file_.get());
         if (got < bytes && std::ferror(file_.get()))
-            throw trace_error(path_ + ": read error (" + std::strerror(errno) + ")");
+            throw trace_error(shown_ + ": read error (" + std::strerror(errno) + ")");
         return got;
     }
 
@@ -131,7 +137,7 @@ private:
         }
         const std::unique_ptr<ZSTD_DStream, stream_freer> stream(ZSTD_createDStream());
         if (!stream)
-            throw trace_error(path_ + ": cannot create a zstd decompression stream");
+            throw trace_error(shown_ + ": cannot create a zstd decompression stream");
         const std::unique_ptr<char[]> output(new char[chunk_bytes]);
         size_t pending = 1; // ZSTD_decompressStream's hint: 0 once a frame is complete
         while (have != 0) {
@@ -143,7 +149,7 @@ private:
                 decompress_seconds_ +=
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
                 if (ZSTD_isError(pending))
-                    throw trace_error(path_ + ": corrupt zstd data (" + ZSTD_getErrorName(pending) +
+                    throw trace_error(shown_ + ": corrupt zstd data (" + ZSTD_getErrorName(pending) +
                                       ")");
                 if (out.pos != 0)
                     on_text(std::string_view(output.get(), out.pos));
@@ -157,17 +163,17 @@ private:
             ZSTD_outBuffer out{output.get(), chunk_bytes, 0};
             pending = ZSTD_decompressStream(stream.get(), &out, &in);
             if (ZSTD_isError(pending))
-                throw trace_error(path_ + ": corrupt zstd data (" + ZSTD_getErrorName(pending) +
+                throw trace_error(shown_ + ": corrupt zstd data (" + ZSTD_getErrorName(pending) +
                                   ")");
             if (out.pos == 0)
                 break;
             on_text(std::string_view(output.get(), out.pos));
         }
         if (pending != 0)
-            throw trace_error(path_ + ": truncated zstd data");
+            throw trace_error(shown_ + ": truncated zstd data");
     }
 
-    std::string path_;
+    std::string path_, shown_;
     std::unique_ptr<std::FILE, file_closer> file_;
     double decompress_seconds_ = 0;
 };

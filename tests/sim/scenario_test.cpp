@@ -1,6 +1,7 @@
 // The scenario files of sim/scenarios: the default one states the built-in scenario
 // exactly, and every shipped file reads and validates.
 #include <tagsim/number_text.hpp>
+#include <tagsim/trace_stream.hpp>
 
 #include <cstdio>
 #include <filesystem>
@@ -260,4 +261,10 @@ TEST_CASE("a name with a control character is refused at the reader, naming the 
         R"({"name": "it's \"x\" \\ `y` $(z) | ! é", "memory": [{"name": "m", "reg": ["0x80000000", "0x10000000"]}], "tag-storage": [{"reg": ["0x90000000", "0x800000"], "block-size": "0x1000", "tagged-memory": "m"}], "workload": {"page-cache-mib": 16, "movable-live-mib": 100, "hot-set-mib": 20, "file-set-mib": 256, "tagged-live-mib": 8}})",
         "x");
     CHECK(named.name == "it's \"x\" \\ `y` $(z) | ! é");
+}
+
+TEST_CASE("a trace's path is printed escaped in its messages", "[scenario][text]") {
+    const std::string error =
+        error_of([] { tagcache::sim::trace_line_reader reader("no-such\n\x1b[2Jtrace"); });
+    CHECK(error == "no-such\\x0a\\x1b[2Jtrace: cannot open (No such file or directory)");
 }
