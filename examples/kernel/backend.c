@@ -8,9 +8,10 @@
  *           no-map (scripts/kernel/workload.sh adds it to QEMU's dumpdtb output)
  *   x86-64: cleancache_mem=<size>@<address> (the patch series; memblock-reserved, mapped)
  *
- * churn_us=N (0: off): every N µs an hrtimer callback takes back one donor block (the pages'
- * cached data dropped) and returns the block it took the time before; a kthread does the same
- * with other blocks under spin_lock_irqsave. As tag reservation will, mid-read.
+ * churn_us=N (0: off): every N µs an hrtimer callback takes back five pages of one donor
+ * block (their cached data dropped, and the rest of any folio they held) and, the next
+ * period, returns them; a kthread does the same with other blocks under spin_lock_irqsave.
+ * As tag reservation will, mid-read.
  *
  * /sys/kernel/debug/tagcache/backend: the pool's counters, then the churn's.
  * On a kernel without CONFIG_CLEANCACHE (Debian's), backend=1 makes the load fail.
@@ -39,6 +40,13 @@ module_param(churn_us, uint, 0444);
 MODULE_PARM_DESC(churn_us, "take back and return a donor block every N microseconds (0: never)");
 
 #define BACKEND_BLOCK_PAGES 16 /* the donor's block: 64 KiB at 4 KiB pages */
+/*
+ * The churn takes back pages [3, 8) of a block, not all of it: a cached folio of order 2 to 4
+ * (placed block-aligned) then loses only some of its pages, as a tag reservation of a small
+ * folio would take, and the pool drops the rest (collateral_dropped).
+ */
+#define CHURN_FIRST 3
+#define CHURN_PAGES 5
 
 bool tagcache_backend_requested(void)
 {
@@ -164,22 +172,25 @@ static int find_region(phys_addr_t *base, phys_addr_t *size)
 
 /* ---- churn ------------------------------------------------------------------------------------ */
 
-/* Takes back a random block of parity `actor`, returns the one it held; interrupts are off. */
+/*
+ * Returns the pages it holds, or takes back part of a random block of parity `actor`;
+ * interrupts are off.
+ */
 static void churn_step(int actor)
 {
 	u64 block = (get_random_u32() % (tb.blocks / 2)) * 2 + actor, pfn, i;
 
 	if (tb.held[actor] >= 0) {
-		pfn = tb.first_pfn + tb.held[actor] * BACKEND_BLOCK_PAGES;
-		for (i = 0; i < BACKEND_BLOCK_PAGES; ++i)
+		pfn = tb.first_pfn + tb.held[actor] * BACKEND_BLOCK_PAGES + CHURN_FIRST;
+		for (i = 0; i < CHURN_PAGES; ++i)
 			if (tagcache_pool_donate(tb.pool, tb.donor, pfn + i))
 				atomic64_inc(&tb.failures);
 		atomic64_inc(&tb.returned[actor]);
 		tb.held[actor] = -1;
 		return; /* hold nothing for one period: half the time the region is whole */
 	}
-	pfn = tb.first_pfn + block * BACKEND_BLOCK_PAGES;
-	for (i = 0; i < BACKEND_BLOCK_PAGES; ++i)
+	pfn = tb.first_pfn + block * BACKEND_BLOCK_PAGES + CHURN_FIRST;
+	for (i = 0; i < CHURN_PAGES; ++i)
 		if (tagcache_pool_take_back(tb.pool, tb.donor, pfn + i))
 			atomic64_inc(&tb.failures);
 	tb.held[actor] = block;
