@@ -117,7 +117,7 @@ apply_series
 build_arch() {
     local arch=$1 kernel_arch cross compiler target image started key tree
     case $arch in
-    x86_64) kernel_arch=x86_64 cross= target=bzImage image=arch/x86/boot/bzImage ;;
+    x86_64) kernel_arch=x86_64 cross='' target=bzImage image=arch/x86/boot/bzImage ;;
     arm64) kernel_arch=arm64 cross=aarch64-linux-gnu- target=Image image=arch/arm64/boot/Image ;;
     esac
     compiler=$("${cross}gcc" --version | head -n1)
