@@ -18,7 +18,12 @@
 #include <linux/smp.h>
 #include <linux/utsname.h>
 
+#include "backend.h"
 #include "selftest.h"
+
+static bool selftest = true;
+module_param(selftest, bool, 0444);
+MODULE_PARM_DESC(selftest, "run the KTAP self-test at load (default 1)");
 
 /* ---- hooks the core calls -------------------------------------------------------------- */
 
@@ -148,6 +153,8 @@ static int __init tagcache_init(void)
 	if (!IS_ERR_OR_NULL(debugfs_dir))
 		debugfs_create_file("counters", 0444, debugfs_dir, NULL, &counters_fops);
 
+	if (!selftest)
+		goto backend;
 	printk(KERN_INFO "KTAP version 1\n");
 	printk(KERN_INFO "1..%zu\n", ARRAY_SIZE(st_cases));
 	st_diag("tagcache self-test: %s %s, %u CPUs, %lu-byte pages", utsname()->machine,
@@ -166,12 +173,23 @@ static int __init tagcache_init(void)
 		}
 	}
 	st_diag("tagcache self-test: %u of %zu cases failed", failed, ARRAY_SIZE(st_cases));
+backend:
 	/* Stay loaded either way: debugfs shows the counters, and the log says what failed. */
+	if (tagcache_backend_requested()) {
+		int err = tagcache_backend_init(debugfs_dir);
+
+		if (err) {
+			debugfs_remove_recursive(debugfs_dir);
+			st_stress_cleanup();
+			return err;
+		}
+	}
 	return 0;
 }
 
 static void __exit tagcache_exit(void)
 {
+	tagcache_backend_exit();
 	debugfs_remove_recursive(debugfs_dir);
 	st_stress_cleanup();
 	tagcache_set_assertion_handler(NULL);
