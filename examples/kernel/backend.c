@@ -30,6 +30,7 @@
 #include <linux/spinlock.h>
 
 #include "backend.h"
+#include "recording.h"
 #include "selftest.h"
 
 static bool backend;
@@ -59,6 +60,8 @@ bool tagcache_backend_requested(void)
 static struct {
 	struct tagcache_pool *pool;
 	void *buffer;
+	struct tagcache_record *records; /* record=N: the recording's array */
+	struct dentry *recording;	 /* its debugfs file */
 	u32 donor;
 	u64 first_pfn, blocks;
 	/* churn: each actor holds at most one block; the hrtimer even blocks, the kthread odd */
@@ -261,10 +264,16 @@ int tagcache_backend_init(struct dentry *debugfs_dir)
 	if (tb.blocks < 2 || tb.blocks * BACKEND_BLOCK_PAGES > U32_MAX)
 		return -EINVAL;
 	params.slots = tb.blocks * BACKEND_BLOCK_PAGES;
+	params.records = tagcache_recording_alloc(&params.record_capacity); /* record=N */
+	if (params.record_capacity && !params.records)
+		return -ENOMEM;
+	tb.records = params.records;
 	bytes = max_t(size_t, tagcache_pool_bytes(&params), PAGE_SIZE);
 	tb.buffer = kvzalloc(bytes, GFP_KERNEL); /* at least a page: page-aligned */
-	if (!tb.buffer)
+	if (!tb.buffer) {
+		tagcache_recording_free(tb.records);
 		return -ENOMEM;
+	}
 	err = tagcache_pool_create(tb.buffer, bytes, &params, &tb.pool);
 	range.first = tb.first_pfn;
 	range.count = params.slots;
@@ -276,6 +285,7 @@ int tagcache_backend_init(struct dentry *debugfs_dir)
 	if (err) {
 		pr_err("tagcache: backend: pool setup failed: %s\n", tagcache_error_name(err));
 		kvfree(tb.buffer);
+		tagcache_recording_free(tb.records);
 		return -EINVAL;
 	}
 	spin_lock_init(&tb.lock);
@@ -283,8 +293,10 @@ int tagcache_backend_init(struct dentry *debugfs_dir)
 	err = cleancache_register_backend(&tb_ops);
 	if (err) {
 		kvfree(tb.buffer);
+		tagcache_recording_free(tb.records);
 		return err;
 	}
+	tb.recording = tagcache_recording_debugfs(debugfs_dir, tb.pool);
 	tb.debugfs = debugfs_create_file("backend", 0444, debugfs_dir, NULL, &backend_fops);
 	if (churn_us) {
 		hrtimer_init(&tb.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
@@ -312,7 +324,9 @@ void tagcache_backend_exit(void)
 	}
 	cleancache_unregister_backend(&tb_ops);
 	debugfs_remove(tb.debugfs);
+	debugfs_remove(tb.recording);
 	kvfree(tb.buffer);
+	tagcache_recording_free(tb.records);
 	tb.pool = NULL;
 }
 
