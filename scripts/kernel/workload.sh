@@ -6,12 +6,15 @@
 #                              [--no-workload] [--no-coherency] [x86_64|arm64|all]
 #                                                                  (default: all, ext4)
 #
-# Per arch and filesystem:
+# Per arch: the module's KTAP self-test on this kernel (check_ktap.sh). Per arch and filesystem:
 #  workload   a read-only image whose files total about twice the guest's free memory, with
 #             md5sums computed here; the guest checks every file on every pass. Once without a
 #             backend, once with tagcache.ko backend=1 (its donor blocks taken back and returned
 #             by an hrtimer and under spin_lock_irqsave all along, churn_us). One table: device
 #             read sectors, cleancache restores and misses, wall time, bad files.
+#  record     (the first filesystem) a backend run of 2 passes with record=200000: the pool's
+#             operations, written to a second disk, must replay in tagsim check-recording with
+#             every result the same, and a copy with one result flipped must fail.
 #  fault      the backend run again with fault_restore_neighbour=1: it must fail (bad files).
 #  coherency  each test with its hook on (must pass) and off (must fail).
 # Exits non-zero when a check fails. Guest: -m $TAGCACHE_WL_MEM_MIB (512) MiB, of which
@@ -20,7 +23,7 @@ set -euo pipefail
 shopt -s inherit_errexit # a failing mkfs inside $(workload_image) stops the script
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 repo=$PWD
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
 arches=all filesystems=ext4 passes=3 workload=1 fault=1 coherency=1
 while (($#)); do
     case $1 in
@@ -203,6 +206,15 @@ EOF
         fi
         grep -E '^WL (memory|backend|FAIL)' "$out/$name.log" | sed "s/^/  $arch $name: /"
     }
+
+    # The KTAP self-test on this kernel too (run.sh runs it on Debian's stock kernel).
+    if boot selftest "$(workload_image "${filesystems%% *}")" wl_mode=selftest wl_backend=0; then
+        if scripts/kernel/check_ktap.sh "$out/selftest.log" "$arch" >"$out/selftest.ktap" 2>&1; then
+            echo "  $arch selftest: $(grep -cE '^ok [0-9]+ ' "$out/selftest.ktap") KTAP cases ok"
+        else
+            fail "$arch: the self-test on the built kernel: $(tail -n 3 "$out/selftest.ktap" | tr '\n' ' ')"
+        fi
+    fi
 
     local fs image
     for fs in $filesystems; do
