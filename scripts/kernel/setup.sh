@@ -32,7 +32,7 @@ apt_update() {
 packages=(linux-headers-amd64 busybox-static cpio kmod gcc-12 g++-12
           # build.sh and workload.sh: the kernel built here, its images and device tree
           linux-source-6.1 flex bison bc libssl-dev libelf-dev patch device-tree-compiler
-          e2fsprogs xfsprogs)
+          e2fsprogs xfsprogs python3)
 backports=()
 for arch in $arches; do
     case $arch in
