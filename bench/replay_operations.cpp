@@ -58,8 +58,8 @@ template <class Eviction>
             continue;
         }
         wrong += op_restore_miss(pool, key) ? 1u : 0u;
-        const bool stored_ok = stored++ >= capacity ? op_store_evicting(pool, key)
-                                                    : op_store_filling(pool, key);
+        const bool stored_ok =
+            stored++ >= capacity ? op_store_evicting(pool, key) : op_store_filling(pool, key);
         wrong += stored_ok ? 0u : 1u;
     }
     if (wrong != 0) {
@@ -86,8 +86,7 @@ uint64_t replay(std::span<const uint64_t> requests, uint32_t capacity) {
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::fprintf(stderr,
-                     "usage: %s TRACE CAPACITY [lru|fifo|clock|sieve|s3fifo|arc]\n",
+        std::fprintf(stderr, "usage: %s TRACE CAPACITY [lru|fifo|clock|sieve|s3fifo|arc]\n",
                      argv[0]);
         return 2;
     }

@@ -166,9 +166,9 @@ int tagcache_pool_register_donor(tagcache_pool* pool, const char* name,
         pool, entry,
         [&](tagcache_record& e) noexcept {
             return visit(pool, [&](auto& core) noexcept {
-                const auto registered =
-                    core.register_donor(name, tagcache::span<const pfn_range>(converted, range_count),
-                                        block_pages, quota);
+                const auto registered = core.register_donor(
+                    name, tagcache::span<const pfn_range>(converted, range_count), block_pages,
+                    quota);
                 if (registered) {
                     e.value = *registered;
                     if (donor != nullptr)
@@ -230,39 +230,39 @@ int tagcache_pool_remove_fs(tagcache_pool* pool, uint32_t fs) {
 int tagcache_pool_store(tagcache_pool* pool, uint32_t fs, uint64_t inode, uint64_t index,
                         unsigned order, const void* source) {
     irq_off copy_window; // claim, copy and publish: see the interrupt rule in the header
-    return recorded(pool, record_of(TAGCACHE_RECORD_STORE, fs, inode, index, order),
-                    [&](tagcache_record&) {
-                        return visit(pool, [&](auto& core) noexcept {
-                            return code(core.store(tagcache::page_key{fs, inode, index}, order,
-                                                   source, true));
-                        });
-                    });
+    return recorded(
+        pool, record_of(TAGCACHE_RECORD_STORE, fs, inode, index, order), [&](tagcache_record&) {
+            return visit(pool, [&](auto& core) noexcept {
+                return code(core.store(tagcache::page_key{fs, inode, index}, order, source, true));
+            });
+        });
 }
 
 int tagcache_pool_restore(tagcache_pool* pool, uint32_t fs, uint64_t inode, uint64_t index,
                           unsigned order, void* sink, uint64_t* filled) {
     irq_off copy_window;
-    return recorded(
-        pool, record_of(TAGCACHE_RECORD_RESTORE, fs, inode, index, order), [&](tagcache_record& e) {
-            return visit(pool, [&](auto& core) noexcept {
-                const auto restored =
-                    core.restore(tagcache::page_key{fs, inode, index}, order, sink);
-                e.value = restored ? restored->word() : 0;
-                if (filled != nullptr)
-                    *filled = e.value;
-                return code(restored);
-            });
-        });
+    return recorded(pool, record_of(TAGCACHE_RECORD_RESTORE, fs, inode, index, order),
+                    [&](tagcache_record& e) {
+                        return visit(pool, [&](auto& core) noexcept {
+                            const auto restored =
+                                core.restore(tagcache::page_key{fs, inode, index}, order, sink);
+                            e.value = restored ? restored->word() : 0;
+                            if (filled != nullptr)
+                                *filled = e.value;
+                            return code(restored);
+                        });
+                    });
 }
 
 int tagcache_pool_invalidate_page(tagcache_pool* pool, uint32_t fs, uint64_t inode, uint64_t index,
                                   unsigned order) {
-    return recorded(pool, record_of(TAGCACHE_RECORD_INVALIDATE_PAGE, fs, inode, index, order),
-                    [&](tagcache_record&) {
-                        return visit(pool, [&](auto& core) noexcept {
-                            return code(core.invalidate(tagcache::page_key{fs, inode, index}, order));
-                        });
-                    });
+    return recorded(
+        pool, record_of(TAGCACHE_RECORD_INVALIDATE_PAGE, fs, inode, index, order),
+        [&](tagcache_record&) {
+            return visit(pool, [&](auto& core) noexcept {
+                return code(core.invalidate(tagcache::page_key{fs, inode, index}, order));
+            });
+        });
 }
 
 int tagcache_pool_invalidate_inode(tagcache_pool* pool, uint32_t fs, uint64_t inode) {
@@ -313,7 +313,10 @@ size_t tagcache_pool_recording_line(tagcache_pool* pool, uint64_t* cursor, char*
         out.text("tagcache-recording 1");
     } else if (at == 1) {
         const tagcache::pool_geometry& g = r.geometry;
-        out.text("pool slots=").decimal(g.slots).text(" max-block-pages=").decimal(g.max_block_pages);
+        out.text("pool slots=")
+            .decimal(g.slots)
+            .text(" max-block-pages=")
+            .decimal(g.max_block_pages);
         out.text(" filesystems=").decimal(g.filesystems).text(" max-ranges=").decimal(g.max_ranges);
         out.text(" page-size=").decimal(static_cast<uint64_t>(g.page));
         out.text(" partial-take=").text(pool->mode == partial_take::split_folio ? "split" : "drop");

@@ -124,27 +124,43 @@ private:
 
 const char* op_name(uint8_t op) noexcept {
     switch (op) {
-    case TAGCACHE_RECORD_STORE: return "store";
-    case TAGCACHE_RECORD_RESTORE: return "restore";
-    case TAGCACHE_RECORD_INVALIDATE_PAGE: return "invalidate-page";
-    case TAGCACHE_RECORD_INVALIDATE_INODE: return "invalidate-inode";
-    case TAGCACHE_RECORD_INVALIDATE_FS: return "invalidate-fs";
-    case TAGCACHE_RECORD_ADD_FS: return "add-fs";
-    case TAGCACHE_RECORD_REMOVE_FS: return "remove-fs";
-    case TAGCACHE_RECORD_DONATE: return "donate";
-    case TAGCACHE_RECORD_TAKE_BACK: return "take-back";
-    case TAGCACHE_RECORD_REGISTER_DONOR: return "register-donor";
-    case TAGCACHE_RECORD_RECLAIM_STALE: return "reclaim-stale";
-    default: return "unknown";
+    case TAGCACHE_RECORD_STORE:
+        return "store";
+    case TAGCACHE_RECORD_RESTORE:
+        return "restore";
+    case TAGCACHE_RECORD_INVALIDATE_PAGE:
+        return "invalidate-page";
+    case TAGCACHE_RECORD_INVALIDATE_INODE:
+        return "invalidate-inode";
+    case TAGCACHE_RECORD_INVALIDATE_FS:
+        return "invalidate-fs";
+    case TAGCACHE_RECORD_ADD_FS:
+        return "add-fs";
+    case TAGCACHE_RECORD_REMOVE_FS:
+        return "remove-fs";
+    case TAGCACHE_RECORD_DONATE:
+        return "donate";
+    case TAGCACHE_RECORD_TAKE_BACK:
+        return "take-back";
+    case TAGCACHE_RECORD_REGISTER_DONOR:
+        return "register-donor";
+    case TAGCACHE_RECORD_RECLAIM_STALE:
+        return "reclaim-stale";
+    default:
+        return "unknown";
     }
 }
 
 const char* end_name(recording_end why) noexcept {
     switch (why) {
-    case recording_end::recording: return "recording";
-    case recording_end::stopped: return "stopped";
-    case recording_end::full: return "full";
-    case recording_end::tag_storage: return "tag-storage";
+    case recording_end::recording:
+        return "recording";
+    case recording_end::stopped:
+        return "stopped";
+    case recording_end::full:
+        return "full";
+    case recording_end::tag_storage:
+        return "tag-storage";
     }
     return "unknown";
 }

@@ -22,7 +22,8 @@ std::string reason(int error) {
 } // namespace
 
 output_file::output_file(std::string option, std::string path)
-    : option_(std::move(option)), path_(std::move(path)) {
+    : option_(std::move(option))
+    , path_(std::move(path)) {
     const std::string shown = tagcache::sim::quoted(path_, 200);
     if (path_.empty())
         throw std::invalid_argument(option_ + ": the path is empty");
@@ -47,8 +48,7 @@ output_file::output_file(std::string option, std::string path)
     descriptor_ = ::mkstemp(buffer.data());
     if (descriptor_ < 0)
         throw std::invalid_argument(fmt::format("{}: cannot create a file in {} ({})", option_,
-                                                tagcache::sim::quoted(folder, 200),
-                                                reason(errno)));
+                                                tagcache::sim::quoted(folder, 200), reason(errno)));
     temporary_ = buffer.data();
     ::fcntl(descriptor_, F_SETFD, FD_CLOEXEC);
 }
@@ -68,15 +68,15 @@ void output_file::commit() {
     const mode_t mask = ::umask(0);
     ::umask(mask);
     if (::fchmod(descriptor_, 0666 & ~mask) != 0 || ::fsync(descriptor_) != 0)
-        throw std::runtime_error(fmt::format("{}: cannot finish {} ({})", option_, shown,
-                                             reason(errno)));
+        throw std::runtime_error(
+            fmt::format("{}: cannot finish {} ({})", option_, shown, reason(errno)));
     ::close(descriptor_);
     descriptor_ = -1;
     // rename() replaces a regular file atomically and refuses to replace a folder (EISDIR),
     // should one have appeared at the path during the run.
     if (::rename(temporary_.c_str(), path_.c_str()) != 0)
-        throw std::runtime_error(fmt::format("{}: cannot write {} ({})", option_, shown,
-                                             reason(errno)));
+        throw std::runtime_error(
+            fmt::format("{}: cannot write {} ({})", option_, shown, reason(errno)));
     temporary_.clear();
 }
 

@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
-#include <cstdlib>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -211,7 +211,8 @@ std::string run_gnuplot(const std::string& script, int output) {
     }
     // gnuplot may stop reading early (an error): its end of the pipe closing must be an error
     // to report, not a SIGPIPE that kills tagsim.
-    struct sigaction ignore {}, previous {};
+    struct sigaction ignore {
+    }, previous{};
     ignore.sa_handler = SIG_IGN;
     ::sigaction(SIGPIPE, &ignore, &previous);
     for (size_t done = 0; done < script.size();) {
@@ -229,9 +230,10 @@ std::string run_gnuplot(const std::string& script, int output) {
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         const std::string message = last_message_line(messages);
-        why = (WIFEXITED(status) ? fmt::format("gnuplot failed (exit status {})", WEXITSTATUS(status))
-                                 : std::string("gnuplot was killed")) +
-              (message.empty() ? "" : ": " + message);
+        why =
+            (WIFEXITED(status) ? fmt::format("gnuplot failed (exit status {})", WEXITSTATUS(status))
+                               : std::string("gnuplot was killed")) +
+            (message.empty() ? "" : ": " + message);
     }
     std::fclose(messages);
     return why;
@@ -277,8 +279,8 @@ void plot(output_file& file, const plot_figure& figure) {
     script += "unset multiplot\nset output\n";
 
     if (const std::string why = run_gnuplot(script, file.descriptor()); !why.empty())
-        throw std::runtime_error("--plot: " + why + "; " +
-                                 tagcache::sim::quoted(file.path(), 200) + " was not written");
+        throw std::runtime_error("--plot: " + why + "; " + tagcache::sim::quoted(file.path(), 200) +
+                                 " was not written");
     file.commit();
 }
 

@@ -102,9 +102,8 @@ private:
     }
 
     // key=value words from `first` on, each key once and known.
-    std::map<std::string, uint64_t, std::less<>> fields(size_t first,
-                                                        std::initializer_list<const char*> known,
-                                                        bool all_required) const {
+    std::map<std::string, uint64_t, std::less<>>
+    fields(size_t first, std::initializer_list<const char*> known, bool all_required) const {
         std::map<std::string, uint64_t, std::less<>> out;
         for (size_t i = first; i < words_.size(); ++i) {
             const size_t equals = words_[i].find('=');
@@ -248,7 +247,8 @@ private:
         } else if (op == "invalidate-inode") {
             const auto fs = static_cast<uint32_t>(number(1, u32, "fs"));
             const uint64_t inode = number(2, UINT64_MAX, "inode");
-            check(expected_result(3, false, value), tagcache_pool_invalidate_inode(pool_, fs, inode));
+            check(expected_result(3, false, value),
+                  tagcache_pool_invalidate_inode(pool_, fs, inode));
         } else if (op == "invalidate-fs" || op == "remove-fs") {
             const auto fs = static_cast<uint32_t>(number(1, u32, "fs"));
             const int recorded = expected_result(2, false, value);
@@ -284,9 +284,9 @@ private:
             }
             const int recorded = expected_result(at, true, value);
             uint32_t id = 0;
-            const int replayed = tagcache_pool_register_donor(
-                pool_, "replay", ranges.data(), static_cast<uint32_t>(ranges.size()), block_pages,
-                quota, &id);
+            const int replayed = tagcache_pool_register_donor(pool_, "replay", ranges.data(),
+                                                              static_cast<uint32_t>(ranges.size()),
+                                                              block_pages, quota, &id);
             summary_.records += ranges.size();
             check(recorded, replayed, value, replayed == 0 ? id : 0);
         } else if (op == "reclaim-stale") {
@@ -311,9 +311,9 @@ private:
         tagcache_pool_get_stats(pool_, &replayed);
 #define TAGSIM_COMPARE_COUNTER(name, meaning)                                                      \
     if (f.find(std::string_view(#name))->second != replayed.name)                                  \
-        throw recording_error(fmt::format("{}:{}: counter {}: recorded {}, replayed {}",           \
-                                          sim::printable(path_), number_, #name,                   \
-                                          f.find(std::string_view(#name))->second, replayed.name));
+        throw recording_error(                                                                     \
+            fmt::format("{}:{}: counter {}: recorded {}, replayed {}", sim::printable(path_),      \
+                        number_, #name, f.find(std::string_view(#name))->second, replayed.name));
         TAGCACHE_POOL_COUNTERS(TAGSIM_COMPARE_COUNTER, TAGSIM_COMPARE_COUNTER)
 #undef TAGSIM_COMPARE_COUNTER
         summary_.counters_compared = true;
@@ -345,9 +345,8 @@ recording_summary check_recording(const std::string& path) {
     replay checker(path);
     try {
         sim::trace_line_reader reader(path);
-        reader.for_each_line('#', [&](uint64_t number, std::string_view text) {
-            checker.line(number, text);
-        });
+        reader.for_each_line(
+            '#', [&](uint64_t number, std::string_view text) { checker.line(number, text); });
     } catch (const sim::trace_error& e) {
         throw recording_error(e.what());
     }

@@ -27,7 +27,8 @@ void run(const run_options& options) {
     if (options.json && options.csv)
         throw std::invalid_argument("--json and --csv exclude each other");
     // Before the run, not after it.
-    const std::unique_ptr<output_file> figure = options.plot ? open_plot_file(*options.plot) : nullptr;
+    const std::unique_ptr<output_file> figure =
+        options.plot ? open_plot_file(*options.plot) : nullptr;
     scenario what =
         options.scenario_path ? read_scenario(*options.scenario_path) : default_scenario();
     apply_overrides(what, options.seed, options.duration_s);

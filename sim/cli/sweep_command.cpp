@@ -187,8 +187,7 @@ double formula_lendable(double f, unsigned max_order, uint64_t block_pages) {
     return p;
 }
 
-void sweep_tagged_fraction(const scenario& what, std::vector<double> values,
-                           output_file* plot) {
+void sweep_tagged_fraction(const scenario& what, std::vector<double> values, output_file* plot) {
     if (values.empty())
         values = {0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5};
     const tagcache::tag_map map = what.map();
@@ -250,7 +249,8 @@ void sweep(const sweep_options& options) {
         throw std::invalid_argument("--plot: --vary policy has no plot (capacity and "
                                     "tagged-fraction have)");
     // Before the run, not after it.
-    const std::unique_ptr<output_file> figure = options.plot ? open_plot_file(*options.plot) : nullptr;
+    const std::unique_ptr<output_file> figure =
+        options.plot ? open_plot_file(*options.plot) : nullptr;
     std::vector<double> values;
     for (const std::string& text : options.values) {
         const auto number = tagcache::sim::parse_real(text);

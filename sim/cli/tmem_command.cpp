@@ -221,7 +221,8 @@ void run(const tmem_options& options) {
     if (options.json && options.csv)
         throw std::invalid_argument("--json and --csv exclude each other");
     // Before the run, not after it.
-    const std::unique_ptr<output_file> figure = options.plot ? open_plot_file(*options.plot) : nullptr;
+    const std::unique_ptr<output_file> figure =
+        options.plot ? open_plot_file(*options.plot) : nullptr;
     sim::tmem_params p = options.scenario_path ? read_tmem_scenario(*options.scenario_path)
                                                : sim::default_tmem_params();
     if (options.pressure_trace) {

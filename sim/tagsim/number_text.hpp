@@ -104,9 +104,7 @@ inline std::string quoted(std::string_view text, size_t limit = 60) {
 }
 
 inline parsed<uint64_t> parse_unsigned(std::string_view text) {
-    const auto refuse = [&](const char* why) {
-        return parsed<uint64_t>{quoted(text) + " " + why};
-    };
+    const auto refuse = [&](const char* why) { return parsed<uint64_t>{quoted(text) + " " + why}; };
     const bool hex = text.size() >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
     const std::string_view digits = hex ? text.substr(2) : text;
     const uint64_t base = hex ? 16 : 10;

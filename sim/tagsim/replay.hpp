@@ -94,10 +94,10 @@ replay_result replay(std::span<const uint64_t> requests, uint32_t capacity) {
 // A .lis trace replayed as it is read, in bounded memory: requests go to the cache in batches,
 // so that reading (decompressing, parsing) and replaying are timed apart.
 struct stream_replay_result {
-    replay_result replay;            // requests, hits, seconds (the replay alone)
-    double decompress_seconds = 0;   // zstd
-    double parse_seconds = 0;        // splitting lines, reading numbers, expanding blocks
-    double total_seconds = 0;        // all of it, end to end
+    replay_result replay;          // requests, hits, seconds (the replay alone)
+    double decompress_seconds = 0; // zstd
+    double parse_seconds = 0;      // splitting lines, reading numbers, expanding blocks
+    double total_seconds = 0;      // all of it, end to end
 };
 
 template <class Config>

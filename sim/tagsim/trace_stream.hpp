@@ -38,7 +38,8 @@ public:
     static constexpr size_t max_line_bytes = 4096;
 
     explicit trace_line_reader(std::string path)
-        : path_(std::move(path)), shown_(printable(path_)) {
+        : path_(std::move(path))
+        , shown_(printable(path_)) {
         struct stat info {};
         if (::stat(path_.c_str(), &info) == 0 && S_ISDIR(info.st_mode))
             throw trace_error(shown_ + ": is a directory, not a trace file");
@@ -50,7 +51,9 @@ public:
     // Reads an already open stream (a pipe, fmemopen() for a fuzzer), named `name` in
     // messages; takes ownership of `file`.
     trace_line_reader(std::string name, std::FILE* file)
-        : path_(std::move(name)), shown_(printable(path_)), file_(file) {
+        : path_(std::move(name))
+        , shown_(printable(path_))
+        , file_(file) {
         if (!file_)
             throw trace_error(shown_ + ": cannot open");
     }
@@ -149,8 +152,8 @@ private:
                 decompress_seconds_ +=
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
                 if (ZSTD_isError(pending))
-                    throw trace_error(shown_ + ": corrupt zstd data (" + ZSTD_getErrorName(pending) +
-                                      ")");
+                    throw trace_error(shown_ + ": corrupt zstd data (" +
+                                      ZSTD_getErrorName(pending) + ")");
                 if (out.pos != 0)
                     on_text(std::string_view(output.get(), out.pos));
             }

@@ -29,7 +29,8 @@ struct recording_pool {
     std::vector<tagcache_record> records;
     tagcache_pool* pool = nullptr;
 
-    recording_pool(uint64_t capacity, uint32_t slots, tagcache_partial_take mode) : records(capacity) {
+    recording_pool(uint64_t capacity, uint32_t slots, tagcache_partial_take mode)
+        : records(capacity) {
         tagcache_pool_params params{};
         params.slots = slots;
         params.max_block_pages = 4;
@@ -83,7 +84,8 @@ void drive(recording_pool& p, uint64_t seed, int steps) {
     for (int step = 0; step < steps; ++step) {
         const uint32_t fs = filesystems.empty() ? 99 : filesystems[pick(filesystems.size())];
         const uint64_t inode = 1 + pick(6);
-        const unsigned order = static_cast<unsigned>(pick(6)) < 4 ? 0 : static_cast<unsigned>(pick(6));
+        const unsigned order =
+            static_cast<unsigned>(pick(6)) < 4 ? 0 : static_cast<unsigned>(pick(6));
         const uint64_t index = pick(64) & ~((uint64_t{1} << order) - 1);
         const uint32_t donor = donors[pick(2)];
         const uint64_t pfn = recording_pool::first_pfn + pick(recording_pool::pages + 8);
@@ -99,19 +101,29 @@ void drive(recording_pool& p, uint64_t seed, int steps) {
                 filesystems.erase(filesystems.begin() + static_cast<long>(at));
             }
             break;
-        case 2: case 3: case 4:
+        case 2:
+        case 3:
+        case 4:
             tagcache_pool_donate(p.pool, donor, pfn);
             break;
         case 5:
             tagcache_pool_take_back(p.pool, donor, pfn);
             break;
-        case 6: case 7: case 8: case 9: case 10:
+        case 6:
+        case 7:
+        case 8:
+        case 9:
+        case 10:
             tagcache_pool_store(p.pool, fs, inode, index, order, folio.data());
             break;
-        case 11: case 12: case 13: case 14:
+        case 11:
+        case 12:
+        case 13:
+        case 14:
             tagcache_pool_restore(p.pool, fs, inode, index, order, folio.data(), &filled);
             break;
-        case 15: case 16:
+        case 15:
+        case 16:
             tagcache_pool_invalidate_page(p.pool, fs, inode, index, order);
             break;
         case 17:
@@ -209,8 +221,7 @@ TEST_CASE("a recorded pool replays in userspace with every result and counter th
     }
 }
 
-TEST_CASE("a full array ends the recording as a faithful prefix",
-          "[kernel][recording]") {
+TEST_CASE("a full array ends the recording as a faithful prefix", "[kernel][recording]") {
     recording_pool full(300, 256, TAGCACHE_DROP_WHOLE_FOLIO);
     drive(full, 7, 2000);
     uint64_t lost = 0;
@@ -232,18 +243,20 @@ TEST_CASE("check-recording refuses hostile text with FILE:LINE", "[kernel][recor
     drive(p, 11, 200);
     const std::vector<std::string> lines = p.text();
     struct broken {
-        size_t line;         // 1-based; replaced by text
+        size_t line; // 1-based; replaced by text
         const char* text;
         const char* message; // what the error says
     };
     const broken cases[] = {
         {1, "tagcache-recording 2\n", "not a tagcache recording"},
         {2, "pool slots=256\n", "field max-block-pages is missing"},
-        {2, "pool slots=99999999999 max-block-pages=4 filesystems=4 max-ranges=32 page-size=4096 "
-            "partial-take=drop hash-seed=0x243f6a8885a308d3\n",
+        {2,
+         "pool slots=99999999999 max-block-pages=4 filesystems=4 max-ranges=32 page-size=4096 "
+         "partial-take=drop hash-seed=0x243f6a8885a308d3\n",
          "slots 99999999999 is above"},
-        {2, "pool slots=256 max-block-pages=4 filesystems=4 max-ranges=32 page-size=4096 "
-            "partial-take=drop hash-seed=0x1\n",
+        {2,
+         "pool slots=256 max-block-pages=4 filesystems=4 max-ranges=32 page-size=4096 "
+         "partial-take=drop hash-seed=0x1\n",
          "hash-seed 0x1 is not the kernel ABI's"},
         {3, "fly 1 2 3 = ok\n", "unknown operation 'fly'"},
         {3, "store 0 1 2\n", "order is missing"},
@@ -263,7 +276,8 @@ TEST_CASE("check-recording refuses hostile text with FILE:LINE", "[kernel][recor
         CHECK(error.find('\x01') == std::string::npos);
     }
     std::vector<std::string> cut(lines.begin(), lines.end() - 2); // no stats, no end
-    CHECK(error_of(write_file("cut", cut)).find("ends before its 'stats' line") != std::string::npos);
+    CHECK(error_of(write_file("cut", cut)).find("ends before its 'stats' line") !=
+          std::string::npos);
     std::vector<std::string> counted = lines;
     counted.back() = "end records=1 reason=stopped\n";
     CHECK(error_of(write_file("counted", counted)).find("the recording says 1 records") !=

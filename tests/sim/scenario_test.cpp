@@ -213,10 +213,10 @@ TEST_CASE("text a user gave prints on one line, escaped", "[scenario][text]") {
     CHECK(printable("plain é € 😀") == "plain é € 😀");
     CHECK(printable(std::string("a\nb\0c\x7f", 6)) == "a\\x0ab\\x00c\\x7f");
     CHECK(printable("back\\slash") == "back\\\\slash");
-    CHECK(printable("\xff\xc0\xaf") == "\\xff\\xc0\\xaf");   // not UTF-8; overlong
-    CHECK(printable("\xed\xa0\x80") == "\\xed\\xa0\\x80");   // a UTF-16 surrogate
+    CHECK(printable("\xff\xc0\xaf") == "\\xff\\xc0\\xaf");          // not UTF-8; overlong
+    CHECK(printable("\xed\xa0\x80") == "\\xed\\xa0\\x80");          // a UTF-16 surrogate
     CHECK(printable("\xf4\x90\x80\x80") == "\\xf4\\x90\\x80\\x80"); // above U+10FFFF
-    CHECK(utf8_sequence_length("\xe2\x82") == 0);            // cut short
+    CHECK(utf8_sequence_length("\xe2\x82") == 0);                   // cut short
     CHECK(utf8_sequence_length("\xf0\x9f\x98\x80") == 4);
     CHECK(first_unprintable("ok") == std::string_view::npos);
     CHECK(first_unprintable("ok\t") == 2);
@@ -244,15 +244,18 @@ std::string error_of(Call call) {
 TEST_CASE("a name with a control character is refused at the reader, naming the field",
           "[scenario][text]") {
     for (const std::string name : {"a\\nb", "a\\u0000b", "a\\u001bb", "a\\u007fb", "\\tx"}) {
-        const std::string json = R"({"name": ")" + name + R"(", "memory": [{"name": "m", "reg": ["0x80000000", "0x10000000"]}], "tag-storage": [{"reg": ["0x90000000", "0x800000"], "block-size": "0x1000", "tagged-memory": "m"}]})";
+        const std::string json =
+            R"({"name": ")" + name +
+            R"(", "memory": [{"name": "m", "reg": ["0x80000000", "0x10000000"]}], "tag-storage": [{"reg": ["0x90000000", "0x800000"], "block-size": "0x1000", "tagged-memory": "m"}]})";
         const std::string root_error = error_of([&] { parse_scenario(json, "x"); });
         CHECK(root_error.rfind("name: ", 0) == 0);
         CHECK(root_error.find("control character") != std::string::npos);
-        const std::string node = R"({"memory": [{"name": ")" + name + R"(", "reg": ["0x80000000", "0x10000000"]}], "tag-storage": [{"reg": ["0x90000000", "0x800000"], "block-size": "0x1000", "tagged-memory": "m"}]})";
+        const std::string node =
+            R"({"memory": [{"name": ")" + name +
+            R"(", "reg": ["0x80000000", "0x10000000"]}], "tag-storage": [{"reg": ["0x90000000", "0x800000"], "block-size": "0x1000", "tagged-memory": "m"}]})";
         CHECK(error_of([&] { parse_scenario(node, "x"); }).rfind("memory[0].name: ", 0) == 0);
-        const std::string tmem_error = error_of([&] {
-            parse_tmem_scenario(R"({"kind": "tmem", "name": ")" + name + "\"}", ".");
-        });
+        const std::string tmem_error = error_of(
+            [&] { parse_tmem_scenario(R"({"kind": "tmem", "name": ")" + name + "\"}", "."); });
         CHECK(tmem_error.rfind("name: ", 0) == 0);
         CHECK(tmem_error.find("control character") != std::string::npos);
     }
