@@ -6,6 +6,7 @@
 //
 //   tagcache_replay_operations TRACE CAPACITY [lru|fifo|clock|sieve|s3fifo|arc]
 #include <tagcache/tagcache.hpp>
+#include <tagsim/eviction_policies.hpp>
 #include <tagsim/lis_trace.hpp>
 #include <tagsim/replay.hpp>
 
@@ -94,20 +95,10 @@ int main(int argc, char** argv) {
     const auto capacity = static_cast<uint32_t>(std::strtoul(argv[2], nullptr, 10));
     const std::string policy = argc > 3 ? argv[3] : "lru";
     uint64_t hits = 0;
-    if (policy == "lru")
-        hits = replay<tagcache::lru_eviction>(requests, capacity);
-    else if (policy == "fifo")
-        hits = replay<tagcache::fifo_eviction>(requests, capacity);
-    else if (policy == "clock")
-        hits = replay<tagcache::clock_eviction>(requests, capacity);
-    else if (policy == "sieve")
-        hits = replay<tagcache::sieve_eviction>(requests, capacity);
-    else if (policy == "s3fifo")
-        hits = replay<tagcache::s3fifo_eviction>(requests, capacity);
-    else if (policy == "arc")
-        hits = replay<tagcache::arc_eviction>(requests, capacity);
-    else {
-        std::fprintf(stderr, "unknown policy %s\n", policy.c_str());
+    if (!tagcache::sim::with_policy(
+            policy, [&]<class Eviction>() { hits = replay<Eviction>(requests, capacity); })) {
+        std::fprintf(stderr, "unknown policy %s (choose %s)\n", policy.c_str(),
+                     tagcache::sim::policy_list().c_str());
         return 2;
     }
     std::printf("requests %zu hits %llu\n", requests.size(), static_cast<unsigned long long>(hits));

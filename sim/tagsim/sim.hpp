@@ -11,6 +11,7 @@
 #include "cma_machine.hpp"
 #include "cma_options.hpp"
 #include "cost_model.hpp"
+#include "eviction_policies.hpp"
 #include "file_trace.hpp"
 #include "limits.hpp"
 #include "number_text.hpp"
