@@ -13,6 +13,9 @@
  * period, returns them; a kthread does the same with other blocks under spin_lock_irqsave.
  * As tag reservation will, mid-read.
  *
+ * tags=1 (tag_storage.c): the donor is the device tree's MTE tag storage instead, reserved
+ * where pages become tagged; the churn is off (the reservations are the take-backs).
+ *
  * /sys/kernel/debug/tagcache/backend: the pool's counters, then the churn's.
  * On a kernel without CONFIG_CLEANCACHE (Debian's), backend=1 makes the load fail.
  */
@@ -32,6 +35,7 @@
 #include "backend.h"
 #include "recording.h"
 #include "selftest.h"
+#include "tag_storage.h"
 
 static bool backend;
 module_param(backend, bool, 0444);
@@ -63,7 +67,8 @@ static struct {
 	struct tagcache_record *records; /* record=N: the recording's array */
 	struct dentry *recording;	 /* its debugfs file */
 	u32 donor;
-	u64 first_pfn, blocks;
+	u64 first_pfn, blocks, donor_pages;
+	bool tags; /* tags=1: the tag-storage manager owns the donors */
 	/* churn: each actor holds at most one block; the hrtimer even blocks, the kthread odd */
 	struct hrtimer timer;
 	struct task_struct *thread;
@@ -232,7 +237,7 @@ static int backend_show(struct seq_file *m, void *v)
 	seq_puts(m, text);
 	seq_printf(m, "donor_pages %llu\nchurn_hrtimer_taken %lld\nchurn_hrtimer_returned %lld\n"
 		   "churn_irqsave_taken %lld\nchurn_irqsave_returned %lld\nchurn_failures %lld\n",
-		   tb.blocks * BACKEND_BLOCK_PAGES, atomic64_read(&tb.taken[0]),
+		   tb.donor_pages, atomic64_read(&tb.taken[0]),
 		   atomic64_read(&tb.returned[0]), atomic64_read(&tb.taken[1]),
 		   atomic64_read(&tb.returned[1]), atomic64_read(&tb.failures));
 	return 0;
@@ -253,49 +258,68 @@ int tagcache_backend_init(struct dentry *debugfs_dir)
 	u64 i;
 	int err;
 
-	err = find_region(&base, &size);
-	if (err) {
-		pr_err("tagcache: backend: no donor region (cleancache_mem= or a tagcache,donor-memory node): %d\n",
-		       err);
-		return err;
+	tb.tags = tagcache_tag_storage_requested();
+	if (tb.tags) {
+		u64 tag_pages;
+		u32 block_pages;
+
+		err = tagcache_tag_storage_probe(&tag_pages, &block_pages);
+		if (err)
+			return err;
+		if (churn_us)
+			pr_info("tagcache: backend: tags=1: churn_us ignored (reservations take back)\n");
+		churn_us = 0;
+		params.slots = tag_pages;
+		params.max_block_pages = max_t(u32, block_pages, 1);
+	} else {
+		err = find_region(&base, &size);
+		if (err) {
+			pr_err("tagcache: backend: no donor region (cleancache_mem= or a tagcache,donor-memory node): %d\n",
+			       err);
+			return err;
+		}
+		tb.first_pfn = PFN_UP(base);
+		tb.blocks = (PFN_DOWN(base + size) - tb.first_pfn) / BACKEND_BLOCK_PAGES;
+		if (tb.blocks < 2 || tb.blocks * BACKEND_BLOCK_PAGES > U32_MAX)
+			return -EINVAL;
+		params.slots = tb.blocks * BACKEND_BLOCK_PAGES;
 	}
-	tb.first_pfn = PFN_UP(base);
-	tb.blocks = (PFN_DOWN(base + size) - tb.first_pfn) / BACKEND_BLOCK_PAGES;
-	if (tb.blocks < 2 || tb.blocks * BACKEND_BLOCK_PAGES > U32_MAX)
-		return -EINVAL;
-	params.slots = tb.blocks * BACKEND_BLOCK_PAGES;
+	tb.donor_pages = params.slots;
 	params.records = tagcache_recording_alloc(&params.record_capacity); /* record=N */
-	if (params.record_capacity && !params.records)
-		return -ENOMEM;
+	if (params.record_capacity && !params.records) {
+		err = -ENOMEM;
+		goto fail_tags;
+	}
 	tb.records = params.records;
 	bytes = max_t(size_t, tagcache_pool_bytes(&params), PAGE_SIZE);
 	tb.buffer = kvzalloc(bytes, GFP_KERNEL); /* at least a page: page-aligned */
 	if (!tb.buffer) {
-		tagcache_recording_free(tb.records);
-		return -ENOMEM;
+		err = -ENOMEM;
+		goto fail_records;
 	}
 	err = tagcache_pool_create(tb.buffer, bytes, &params, &tb.pool);
-	range.first = tb.first_pfn;
-	range.count = params.slots;
-	if (!err)
+	if (!err && tb.tags) {
+		err = tagcache_tag_storage_start(tb.pool, debugfs_dir);
+		if (err)
+			goto fail_buffer;
+	} else if (!err) {
+		range.first = tb.first_pfn;
+		range.count = params.slots;
 		err = tagcache_pool_register_donor(tb.pool, "boot-reserved", &range, 1,
 						   BACKEND_BLOCK_PAGES, 0, &tb.donor);
-	for (i = 0; !err && i < params.slots; ++i)
-		err = tagcache_pool_donate(tb.pool, tb.donor, tb.first_pfn + i);
+		for (i = 0; !err && i < params.slots; ++i)
+			err = tagcache_pool_donate(tb.pool, tb.donor, tb.first_pfn + i);
+	}
 	if (err) {
 		pr_err("tagcache: backend: pool setup failed: %s\n", tagcache_error_name(err));
-		kvfree(tb.buffer);
-		tagcache_recording_free(tb.records);
-		return -EINVAL;
+		err = -EINVAL;
+		goto fail_buffer;
 	}
 	spin_lock_init(&tb.lock);
 	tb.held[0] = tb.held[1] = -1;
 	err = cleancache_register_backend(&tb_ops);
-	if (err) {
-		kvfree(tb.buffer);
-		tagcache_recording_free(tb.records);
-		return err;
-	}
+	if (err)
+		goto fail_buffer;
 	tb.recording = tagcache_recording_debugfs(debugfs_dir, tb.pool);
 	tb.debugfs = debugfs_create_file("backend", 0444, debugfs_dir, NULL, &backend_fops);
 	if (churn_us) {
@@ -307,10 +331,22 @@ int tagcache_backend_init(struct dentry *debugfs_dir)
 		if (IS_ERR(tb.thread))
 			tb.thread = NULL;
 	}
-	pr_info("tagcache: backend: %llu donor pages at pfn %#llx (%llu MiB), %zu bytes of metadata, churn %u us\n",
-		tb.blocks * BACKEND_BLOCK_PAGES, tb.first_pfn,
-		(tb.blocks * BACKEND_BLOCK_PAGES * PAGE_SIZE) >> 20, bytes, churn_us);
+	pr_info("tagcache: backend: %llu donor pages (%llu MiB, %s), %zu bytes of metadata, churn %u us\n",
+		tb.donor_pages, (tb.donor_pages * PAGE_SIZE) >> 20,
+		tb.tags ? "the tag storage" : "boot-reserved", bytes, churn_us);
 	return 0;
+
+fail_buffer:
+	if (tb.tags)
+		tagcache_tag_storage_stop(); /* before the pool it uses is freed */
+	kvfree(tb.buffer);
+	tb.pool = NULL;
+fail_records:
+	tagcache_recording_free(tb.records);
+fail_tags:
+	if (tb.tags)
+		tagcache_tag_storage_stop(); /* idempotent: the probe's map */
+	return err;
 }
 
 void tagcache_backend_exit(void)
@@ -323,6 +359,8 @@ void tagcache_backend_exit(void)
 			kthread_stop(tb.thread);
 	}
 	cleancache_unregister_backend(&tb_ops);
+	if (tb.tags)
+		tagcache_tag_storage_stop();
 	debugfs_remove(tb.debugfs);
 	debugfs_remove(tb.recording);
 	kvfree(tb.buffer);

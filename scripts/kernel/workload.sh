@@ -48,120 +48,23 @@ done
 mem=${TAGCACHE_WL_MEM_MIB:-512}
 pool=${TAGCACHE_WL_POOL_MIB:-256}
 churn_us=${TAGCACHE_WL_CHURN_US:-50000}
-boot_timeout=${TAGCACHE_KERNEL_BOOT_TIMEOUT:-900}
 # The guest's free memory is about mem - pool - 48 MiB (kernel, initramfs; measured: the
 # "memory" line of each run). Files: twice that.
 files_mib=$(((mem - pool - 48) * 2))
 failed=()
 fail() { echo "workload.sh: $*" >&2; failed+=("$*"); }
-
-# ---- the disk images (made once; the checksums are computed here, on the host) ------------
-images=$repo/build/kernel/images
-mkdir -p "$images"
-workload_image() { # fs -> path
-    local fs=$1 image=$images/workload-$1-${files_mib}M.img dir
-    if [[ ! -s $image ]]; then
-        dir=$(mktemp -d)
-        python3 - "$dir" "$files_mib" <<'EOF'
-import os, random, sys
-directory, mib = sys.argv[1], int(sys.argv[2])
-rng = random.Random(20)  # fixed seed: the same files every time
-left, n = mib << 20, 0
-while left > 0:
-    size = min(left, rng.choice([16, 64, 256, 1024, 4096]) << 10)
-    with open(os.path.join(directory, f"f{n:05d}"), "wb") as f:
-        f.write(rng.randbytes(size))
-    left -= size
-    n += 1
-EOF
-        (cd "$dir" && md5sum f* >MD5SUMS)
-        make_fs "$fs" "$image.part" "$((files_mib * 23 / 20))" "$dir"
-        rm -rf "$dir"
-        mv "$image.part" "$image"
-    fi
-    echo "$image"
-}
-
-# mkfs.<fs> of `mib` MiB into `image`, with the files of `dir` (optional) in its root. mkfs.xfs
-# has no -d: a prototype file lists them; it refuses filesystems under 300 MB.
-make_fs() {
-    local fs=$1 image=$2 mib=$3 dir=${4:-} file
-    rm -f "$image"
-    case $fs in
-    ext4 | ext2) "mkfs.$fs" -q -F -b 4096 ${dir:+-d "$dir"} "$image" "${mib}M" >/dev/null ;;
-    xfs)
-        # Its per-AG reservations and log want more room than ext4's 15 %; under 300 MB it refuses.
-        mib=$((mib * 13 / 10))
-        ((mib >= 300)) || mib=300
-        truncate -s "${mib}M" "$image"
-        {
-            printf '/dev/null\n0 0\nd--755 0 0\n'
-            if [[ -n $dir ]]; then
-                for file in "$dir"/*; do
-                    printf '%s ---644 0 0 %s\n' "$(basename "$file")" "$file"
-                done
-            fi
-            printf '$\n'
-        } >"$image.proto"
-        mkfs.xfs -q -f -b size=4096 -p "$image.proto" "$image"
-        rm -f "$image.proto"
-        ;;
-    esac
-}
+source scripts/kernel/guest.sh
 
 # ---- one arch --------------------------------------------------------------------------------
 run_arch() {
-    local arch=$1 tree image console busybox out ccutil kernel_image
-    local -a qemu make_args append
+    local arch=$1 image out
     out=$repo/build/kernel/$arch/wl
     mkdir -p "$out"
-    kernel_image=$(scripts/kernel/build.sh "$arch" | sed -n "s/^kernel $arch: //p")
-    [[ -s $kernel_image ]] || { fail "$arch: no kernel image"; return; }
-    tree=$repo/build/kernel/$arch/linux
-    case $arch in
-    x86_64)
-        make_args=()
-        console=ttyS0
-        busybox=/bin/busybox
-        ccutil=(gcc)
-        qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max)
-        # The donor region: 128 MiB up, above the kernel (16 MiB) and below QEMU's initrd.
-        append=("cleancache_mem=${pool}M@128M"
-                # The IO-APIC timer check times a delay loop; on a loaded host TCG fails it
-                # now and then ("IO-APIC + timer doesn't work!"), a panic at boot.
-                no_timer_check)
-        ;;
-    arm64)
-        make_args=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
-        console=ttyAMA0
-        busybox=$(kernel_cache_dir "$repo")/$(cat "$(kernel_cache_dir "$repo")/release")/busybox-arm64
-        ccutil=(aarch64-linux-gnu-gcc)
-        qemu=(qemu-system-aarch64 -machine virt,mte=on -cpu max,pauth-impdef=on
-              -accel tcg,thread=multi)
-        append=()
-        ;;
-    esac
-    # The module, against the tree just built.
-    mkdir -p "$out/module"
-    find "$out/module" -maxdepth 1 -xtype l -delete
-    ln -sfn "$repo"/examples/kernel/*.{c,h,cpp,hpp} "$repo"/examples/kernel/Kbuild "$out/module/"
-    if ! make -C "$tree" M="$out/module" TAGCACHE_ROOT="$repo" "${make_args[@]}" modules \
-        >"$out/module.log" 2>&1 || grep -iE 'warning|error' "$out/module.log"; then
-        cat "$out/module.log" >&2
-        fail "$arch: the module does not build cleanly against the built kernel"
-        return
-    fi
-    # The initramfs.
-    rm -rf "$out/initramfs"
-    mkdir -p "$out/initramfs"/{bin,dev,proc,sys,mnt}
-    cp "$busybox" "$out/initramfs/bin/busybox"
-    cp scripts/kernel/workload-init "$out/initramfs/init"
-    cp "$out/module/tagcache.ko" "$out/initramfs/"
-    "${ccutil[@]}" -static -O2 -Wall -Wextra -Werror -o "$out/initramfs/ccutil" \
-        examples/kernel/guest/ccutil.c
-    (cd "$out/initramfs" && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1) \
-        >"$out/initramfs.cpio.gz"
-
+    local tree console kernel_image
+    local -a qemu append
+    guest_prepare "$arch" "$out" || return
+    # x86-64's donor region: 128 MiB up, above the kernel (16 MiB) and below QEMU's initrd.
+    [[ $arch == x86_64 ]] && append+=("cleancache_mem=${pool}M@128M")
     local -a machine=(-m "$mem" -smp 2 -nographic -no-reboot -nic none)
     local dtb=()
     if [[ $arch == arm64 ]]; then
@@ -187,28 +90,8 @@ EOF
         dtb=(-dtb "$out/virt-donor.dtb")
     fi
 
-    boot() { # name image cmdline... ; console log in $out/<name>.log
-        local name=$1 disk=$2 status=0
-        shift 2
-        # A second disk, /dev/vdb, for what the guest hands back (the recording).
-        rm -f "$out/$name.vdb"
-        truncate -s 64M "$out/$name.vdb"
-        timeout "$boot_timeout" "${qemu[@]}" "${machine[@]}" "${dtb[@]}" \
-            -drive "file=$disk,if=none,id=d0,format=raw" -device virtio-blk-pci,drive=d0 \
-            -drive "file=$out/$name.vdb,if=none,id=d1,format=raw" -device virtio-blk-pci,drive=d1 \
-            -kernel "$kernel_image" -initrd "$out/initramfs.cpio.gz" \
-            -append "console=$console panic=-1 oops=panic loglevel=4 ${append[*]} $*" \
-            </dev/null >"$out/$name.log" 2>&1 || status=$?
-        grep -q '^WL end' "$out/$name.log" || { fail "$arch $name: no end (status $status; $out/$name.log)"; return 1; }
-        if grep -qE 'Oops|BUG:|WARNING:|Kernel panic|tagcache: assertion' "$out/$name.log"; then
-            fail "$arch $name: kernel oops/BUG/WARNING ($out/$name.log)"
-            return 1
-        fi
-        grep -E '^WL (memory|backend|FAIL)' "$out/$name.log" | sed "s/^/  $arch $name: /"
-    }
-
     # The KTAP self-test on this kernel too (run.sh runs it on Debian's stock kernel).
-    if boot selftest "$(workload_image "${filesystems%% *}")" wl_mode=selftest wl_backend=0; then
+    if boot selftest "$(workload_image "${filesystems%% *}" "$files_mib")" wl_mode=selftest wl_backend=0; then
         if scripts/kernel/check_ktap.sh "$out/selftest.log" "$arch" >"$out/selftest.ktap" 2>&1; then
             echo "  $arch selftest: $(grep -cE '^ok [0-9]+ ' "$out/selftest.ktap") KTAP cases ok"
         else
@@ -218,7 +101,7 @@ EOF
 
     local fs image
     for fs in $filesystems; do
-        image=$(workload_image "$fs")
+        image=$(workload_image "$fs" "$files_mib")
         local common="wl_fs=$fs wl_passes=$passes"
         if [[ -n $workload ]]; then
             boot "$fs-plain" "$image" wl_mode=workload wl_backend=0 $common || continue
@@ -354,7 +237,6 @@ sys.exit(1 if bad else 0)
 EOF
 }
 
-source scripts/kernel/cache.sh
 for arch in $arches; do run_arch "$arch"; done
 if ((${#failed[@]})); then
     printf 'workload.sh: FAILED: %s\n' "${failed[@]}" >&2
