@@ -14,11 +14,13 @@
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/irqflags.h>
+#include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/smp.h>
 #include <linux/utsname.h>
 
 #include "backend.h"
+#include "plant.h"
 #include "selftest.h"
 
 static bool selftest = true;
@@ -39,6 +41,48 @@ void tagcache_kernel_irq_restore(unsigned long flags)
 {
 	local_irq_restore(flags);
 }
+
+/*
+ * lockdep sees the core's ticket locks as spinlocks: a map in each lock's storage, one class
+ * per role, so that it checks their order (a manager's lock before its pool's) and their use
+ * with interrupts off and in hard-interrupt context, as it checks the kernel's own.
+ */
+#ifdef CONFIG_LOCKDEP
+static struct lock_class_key tagcache_lock_keys[TAGCACHE_LOCK_CLASSES];
+static const char *const tagcache_lock_names[TAGCACHE_LOCK_CLASSES] = {
+	"tagcache_pool_lock", "tagcache_tags_lock", "tagcache_recording_lock"
+};
+
+void tagcache_kernel_lock_init(void *lockdep_storage, enum tagcache_lock_class lock_class)
+{
+	BUILD_BUG_ON(sizeof(struct lockdep_map) > TAGCACHE_LOCKDEP_BYTES);
+	lockdep_init_map_type(lockdep_storage, tagcache_lock_names[lock_class],
+			      &tagcache_lock_keys[lock_class], 0, LD_WAIT_SPIN, LD_WAIT_INV,
+			      LD_LOCK_NORMAL);
+}
+
+void tagcache_kernel_lock_acquire(void *lockdep_storage)
+{
+	lock_acquire_exclusive(lockdep_storage, 0, 0, NULL, _RET_IP_);
+}
+
+void tagcache_kernel_lock_release(void *lockdep_storage)
+{
+	lock_release(lockdep_storage, _RET_IP_);
+}
+#else
+void tagcache_kernel_lock_init(void *lockdep_storage, enum tagcache_lock_class lock_class)
+{
+}
+
+void tagcache_kernel_lock_acquire(void *lockdep_storage)
+{
+}
+
+void tagcache_kernel_lock_release(void *lockdep_storage)
+{
+}
+#endif
 
 /* A broken invariant: say where, loudly; the core then traps (an oops, not a resumed call). */
 static void tagcache_assertion(const char *expression, const char *message, const char *file,
@@ -147,11 +191,17 @@ static int __init tagcache_init(void)
 {
 	unsigned int failed = 0;
 	size_t i;
+	int err;
 
 	tagcache_set_assertion_handler(tagcache_assertion);
 	debugfs_dir = debugfs_create_dir("tagcache", NULL);
 	if (!IS_ERR_OR_NULL(debugfs_dir))
 		debugfs_create_file("counters", 0444, debugfs_dir, NULL, &counters_fops);
+	err = tagcache_plant(); /* plant=...: the checker kernels' planted bugs */
+	if (err) {
+		debugfs_remove_recursive(debugfs_dir);
+		return err;
+	}
 
 	if (!selftest)
 		goto backend;
@@ -176,8 +226,7 @@ static int __init tagcache_init(void)
 backend:
 	/* Stay loaded either way: debugfs shows the counters, and the log says what failed. */
 	if (tagcache_backend_requested()) {
-		int err = tagcache_backend_init(debugfs_dir);
-
+		err = tagcache_backend_init(debugfs_dir);
 		if (err) {
 			debugfs_remove_recursive(debugfs_dir);
 			st_stress_cleanup();

@@ -63,6 +63,21 @@ const char *tagcache_error_message(int code);
 unsigned long tagcache_kernel_irq_save(void);
 void tagcache_kernel_irq_restore(unsigned long flags);
 
+/* lockdep: each of the core's locks (one class per role) carries TAGCACHE_LOCKDEP_BYTES of
+ * storage for the shim's struct lockdep_map. The core calls lock_init when the lock is made,
+ * lock_acquire before it spins for it (interrupts already off) and lock_release before it
+ * lets it go, as the kernel's spinlocks call lockdep. Without CONFIG_LOCKDEP they do nothing. */
+#define TAGCACHE_LOCKDEP_BYTES 64
+enum tagcache_lock_class {
+	TAGCACHE_LOCK_POOL,	 /* a pool's lock */
+	TAGCACHE_LOCK_TAGS,	 /* a tag-storage manager's lock (taken before its pool's) */
+	TAGCACHE_LOCK_RECORDING, /* a recording pool's outer lock (taken before the pool's) */
+	TAGCACHE_LOCK_CLASSES
+};
+void tagcache_kernel_lock_init(void *lockdep_storage, enum tagcache_lock_class lock_class);
+void tagcache_kernel_lock_acquire(void *lockdep_storage);
+void tagcache_kernel_lock_release(void *lockdep_storage);
+
 /* Kernel-visible address of a donor page (page_address(pfn_to_page(pfn))). Called with local
  * interrupts off; must not sleep. */
 typedef void *(*tagcache_map_pfn_fn)(void *context, uint64_t pfn);
@@ -73,6 +88,11 @@ typedef void (*tagcache_assertion_fn)(const char *expression, const char *messag
 				      const char *file, unsigned line);
 /* Installs `handler` for the whole module (NULL restores the core's default: trap). */
 void tagcache_set_assertion_handler(tagcache_assertion_fn handler);
+
+/* Planted bugs (tagcache_kernel_plant.cpp), for the checker kernels only: a read one byte past
+ * [buffer, buffer + bytes), and an unlocked, non-atomic increment. */
+unsigned char tagcache_plant_out_of_bounds(const unsigned char *buffer, size_t bytes);
+void tagcache_plant_data_race(uint64_t *counter);
 
 /* ---- the cleancache pool ---------------------------------------------------------------- */
 

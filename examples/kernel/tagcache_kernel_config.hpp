@@ -44,16 +44,24 @@ private:
 
 // spin_lock_irqsave semantics over the library's ticket spinlock: the saved state lives in the
 // lock, written only by the holder (as the kernel's own irqsave locks do with their flags).
+// lockdep sees it as the kernel's spinlocks: acquired before the spin, released before the
+// unlock, one lock class per role (tagcache_kernel.h).
+template <tagcache_lock_class Class>
 class kernel_irq_lock {
 public:
     static constexpr bool may_sleep = false;
+    kernel_irq_lock() noexcept { tagcache_kernel_lock_init(lockdep_, Class); }
+    kernel_irq_lock(const kernel_irq_lock&) = delete;
+    kernel_irq_lock& operator=(const kernel_irq_lock&) = delete;
     void lock() noexcept {
         const unsigned long flags = tagcache_kernel_irq_save();
+        tagcache_kernel_lock_acquire(lockdep_);
         lock_.lock();
         flags_ = flags;
     }
     void unlock() noexcept {
         const unsigned long flags = flags_;
+        tagcache_kernel_lock_release(lockdep_);
         lock_.unlock();
         tagcache_kernel_irq_restore(flags);
     }
@@ -61,12 +69,13 @@ public:
 private:
     tagcache::ticket_spinlock lock_;
     unsigned long flags_ = 0;
+    alignas(8) unsigned char lockdep_[TAGCACHE_LOCKDEP_BYTES] = {};
 };
-static_assert(tagcache::lock_policy<kernel_irq_lock>);
+static_assert(tagcache::lock_policy<kernel_irq_lock<TAGCACHE_LOCK_POOL>>);
 
 template <partial_take Mode>
 struct kernel_pool_config : tagcache::default_pool_config {
-    using lock = kernel_irq_lock;
+    using lock = kernel_irq_lock<TAGCACHE_LOCK_POOL>;
     using page_memory = tagcache::mapped_page_memory;
     using placement = tagcache::block_aligned_placement;
     static constexpr partial_take on_partial_take = Mode;
@@ -76,7 +85,7 @@ using split_pool = tagcache::cleancache_pool<kernel_pool_config<partial_take::sp
 
 template <class Pool>
 struct kernel_tag_config {
-    using lock = kernel_irq_lock;
+    using lock = kernel_irq_lock<TAGCACHE_LOCK_TAGS>;
     using maintenance = tagcache::hooked_tag_maintenance;
     using pool = Pool;
 };
@@ -111,7 +120,7 @@ enum class recording_end : uint8_t { recording, stopped, full, tag_storage };
 // operation runs while it records. `active` is read unlocked as a hint and re-read under the
 // lock; it goes false once, under the lock, when the recording ends.
 struct pool_recording {
-    kernel_irq_lock lock;
+    kernel_irq_lock<TAGCACHE_LOCK_RECORDING> lock;
     tagcache_record* records = nullptr;
     uint64_t capacity = 0, count = 0;
     bool active = false;

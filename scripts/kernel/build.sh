@@ -5,8 +5,9 @@
 #   scripts/kernel/build.sh [--help] [x86_64|arm64|all]       (default: all)
 #
 # Config: `make allnoconfig` with KCONFIG_ALLCONFIG = scripts/kernel/config/common.config +
-# <arch>.config; every option the fragments name must come out as written (a dependency
-# Kconfig silently dropped fails the build, naming the option).
+# <arch>.config (+ <flavour>-<arch>.config with TAGCACHE_KERNEL_FLAVOUR, e.g. "checkers": the
+# kernel's checkers, docs/kernel.md); every option the fragments name must come out as written
+# (a dependency Kconfig silently dropped fails the build, naming the option).
 #
 # Cache (scripts/kernel/cache.sh's directory, /var/cache/tagcache-kernel as root):
 #   linux/<version>/source/                 one source tree, the series applied; its copy of the
@@ -18,12 +19,12 @@
 # new one applied, and every file whose bytes came back unchanged gets its old mtime again, so
 # make recompiles only what the change touched.
 #
-# Prints "kernel <arch>: <image>" per arch and links build/kernel/<arch>/linux to the build tree.
-# Environment: TAGCACHE_KERNEL_JOBS (make -j, default 2).
+# Prints "kernel <arch>: <image>" per arch and links build/kernel/<arch>[-<flavour>]/linux to
+# the build tree. Environment: TAGCACHE_KERNEL_JOBS (make -j, default 2), TAGCACHE_KERNEL_FLAVOUR.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 repo=$PWD
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
 arches=all
 for argument in "$@"; do
     case $argument in
@@ -34,6 +35,9 @@ for argument in "$@"; do
 done
 [[ $arches == all ]] && arches="x86_64 arm64"
 jobs=${TAGCACHE_KERNEL_JOBS:-2}
+flavour=${TAGCACHE_KERNEL_FLAVOUR:-}
+[[ -z $flavour || $flavour =~ ^[a-z0-9]+$ ]] ||
+    { echo "build.sh: TAGCACHE_KERNEL_FLAVOUR: lower-case letters and digits" >&2; exit 2; }
 
 tarball=/usr/src/linux-source-6.1.tar.xz
 [[ -r $tarball ]] ||
@@ -121,12 +125,16 @@ build_arch() {
     arm64) kernel_arch=arm64 cross=aarch64-linux-gnu- target=Image image=arch/arm64/boot/Image ;;
     esac
     compiler=$("${cross}gcc" --version | head -n1)
-    key=$( { echo "$version $arch $compiler"
-             cat scripts/kernel/config/common.config "scripts/kernel/config/$arch.config"
-           } | sha256sum | cut -c1-16)
+    local -a fragments=(scripts/kernel/config/common.config "scripts/kernel/config/$arch.config")
+    if [[ -n $flavour ]]; then
+        fragments+=("scripts/kernel/config/$flavour-$arch.config")
+        [[ -r ${fragments[2]} ]] || { echo "build.sh: no ${fragments[2]}" >&2; exit 1; }
+    fi
+    key=$( { echo "$version $arch $compiler"; cat "${fragments[@]}"; } | sha256sum | cut -c1-16)
     tree=$cache/$arch-$key
-    mkdir -p "$tree" "$repo/build/kernel/$arch"
-    ln -sfn "$tree" "$repo/build/kernel/$arch/linux"
+    local link=$repo/build/kernel/$arch${flavour:+-$flavour}
+    mkdir -p "$tree" "$link"
+    ln -sfn "$tree" "$link/linux"
     if [[ -s $tree/$image && $(cat "$tree/.tagcache-built" 2>/dev/null) == "$series_hash" ]]; then
         say "$arch: up to date ($tree)"
         echo "kernel $arch: $tree/$image"
@@ -137,8 +145,7 @@ build_arch() {
     started=$SECONDS
     rm -f "$tree/.tagcache-built"
     if [[ ! -s $tree/.config ]]; then
-        cat scripts/kernel/config/common.config "scripts/kernel/config/$arch.config" \
-            >"$tree/fragment.config"
+        cat "${fragments[@]}" >"$tree/fragment.config"
         "${make[@]}" KCONFIG_ALLCONFIG="$tree/fragment.config" allnoconfig >"$tree/config.log"
         local line option wanted actual bad=0
         while IFS= read -r line; do

@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
 # Reads the console log of one boot and passes only on a complete, all-ok KTAP result:
-#   check_ktap.sh <console.log> <x86_64|arm64>
+#   check_ktap.sh <console.log> <x86_64|arm64> [--kunit SUITE]
 # Fails on: no "KTAP version 1" or plan line, a result count other than the plan, results out
 # of order, any "not ok", a case missing or unexpected, a SKIP anywhere but mte_tags on x86-64,
 # a kernel BUG/oops/panic/WARNING/stall, no debugfs counters, no clean rmmod, and on arm64 a
 # guest CPU without "mte". Prints the KTAP block (the kernel's timestamps stripped).
+# --kunit SUITE: the log must also hold KUnit's nested KTAP for SUITE, all ok (a kernel with
+# KUnit built in runs the module's suite at load; check_kunit.py reads the nesting).
 set -euo pipefail
 log=$1
 arch=$2
+kunit_suite=
+if (($# == 4)) && [[ $3 == --kunit ]]; then
+    kunit_suite=$4
+elif (($# != 2)); then
+    echo "usage: check_ktap.sh <console.log> <x86_64|arm64> [--kunit SUITE]" >&2
+    exit 2
+fi
 expected=(error_codes tag_map_known_answers pool_round_trip pool_eviction pool_invalidation
           folio_take_back_drop folio_take_back_split tag_storage_reserve_release mte_tags
           concurrency atomic_spin_lock_irqsave atomic_hrtimer latency debugfs_counters)
@@ -50,6 +59,14 @@ done
 for name in "${skippable[@]}"; do
     grep -qE "^ok [0-9]+ $name # SKIP" <<<"$ktap" || fail "$name should be skipped on $arch"
 done
+
+if [[ -n $kunit_suite ]]; then
+    if kunit=$("$(dirname "${BASH_SOURCE[0]}")/check_kunit.py" "$kunit_suite" <<<"$clean"); then
+        printf '%s\n' "$kunit"
+    else
+        fail "KUnit: $kunit"
+    fi
+fi
 
 problems='BUG:|Oops|Kernel panic|WARNING: CPU|Call [Tt]race|rcu: INFO|soft lockup|hung_task'
 if grep -qE "$problems" <<<"$clean"; then

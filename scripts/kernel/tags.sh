@@ -63,7 +63,7 @@ fail() { echo "tags.sh: $*" >&2; failed+=("$*"); }
 source scripts/kernel/guest.sh
 
 arch=arm64
-out=$repo/build/kernel/arm64/tags
+out=$repo/build/kernel/arm64/tags${TAGCACHE_KERNEL_FLAVOUR:+-$TAGCACHE_KERNEL_FLAVOUR}
 mkdir -p "$out"
 declare tree console kernel_image
 declare -a qemu append

@@ -6,7 +6,8 @@
 #                              [--no-workload] [--no-coherency] [x86_64|arm64|all]
 #                                                                  (default: all, ext4)
 #
-# Per arch: the module's KTAP self-test on this kernel (check_ktap.sh). Per arch and filesystem:
+# Per arch: the module's KTAP self-test and its KUnit suite on this kernel (check_ktap.sh).
+# Per arch and filesystem:
 #  workload   a read-only image whose files total about twice the guest's free memory, with
 #             md5sums computed here; the guest checks every file on every pass. Once without a
 #             backend, once with tagcache.ko backend=1 (its donor blocks taken back and returned
@@ -58,7 +59,7 @@ source scripts/kernel/guest.sh
 # ---- one arch --------------------------------------------------------------------------------
 run_arch() {
     local arch=$1 image out
-    out=$repo/build/kernel/$arch/wl
+    out=$repo/build/kernel/$arch/wl${TAGCACHE_KERNEL_FLAVOUR:+-$TAGCACHE_KERNEL_FLAVOUR}
     mkdir -p "$out"
     local tree console kernel_image
     local -a qemu append
@@ -90,10 +91,14 @@ EOF
         dtb=(-dtb "$out/virt-donor.dtb")
     fi
 
-    # The KTAP self-test on this kernel too (run.sh runs it on Debian's stock kernel).
-    if boot selftest "$(workload_image "${filesystems%% *}" "$files_mib")" wl_mode=selftest wl_backend=0; then
-        if scripts/kernel/check_ktap.sh "$out/selftest.log" "$arch" >"$out/selftest.ktap" 2>&1; then
-            echo "  $arch selftest: $(grep -cE '^ok [0-9]+ ' "$out/selftest.ktap") KTAP cases ok"
+    # The KTAP self-test on this kernel too (run.sh runs it on Debian's stock kernel), and the
+    # module's KUnit suite, which these kernels (CONFIG_KUNIT=y) run when it loads.
+    image=$(workload_image "${filesystems%% *}" "$files_mib")
+    if boot selftest "$image" wl_mode=selftest wl_backend=0; then
+        if scripts/kernel/check_ktap.sh "$out/selftest.log" "$arch" --kunit tagcache \
+            >"$out/selftest.ktap" 2>&1; then
+            echo "  $arch selftest: $(grep -cE '^ok [0-9]+ ' "$out/selftest.ktap") KTAP cases ok;" \
+                "$(grep '^KUnit ' "$out/selftest.ktap")"
         else
             fail "$arch: the self-test on the built kernel: $(tail -n 3 "$out/selftest.ktap" | tr '\n' ' ')"
         fi

@@ -16,12 +16,6 @@
 
 #include "tagcache_kernel.h"
 
-// The kernel ABI's two interrupt hooks: a replay runs on one thread, with nothing to mask.
-extern "C" unsigned long tagcache_kernel_irq_save(void) {
-    return 0;
-}
-extern "C" void tagcache_kernel_irq_restore(unsigned long) {}
-
 namespace tagsim {
 namespace {
 

@@ -13,11 +13,6 @@
 
 #include <tagcache/pool/pool_stats.hpp>
 
-extern "C" unsigned long tagcache_kernel_irq_save(void) {
-    return 0;
-}
-extern "C" void tagcache_kernel_irq_restore(unsigned long) {}
-
 namespace {
 
 struct abi_field {

@@ -11,9 +11,20 @@ cases=(error_codes tag_map_known_answers pool_round_trip pool_eviction pool_inva
        folio_take_back_drop folio_take_back_split tag_storage_reserve_release mte_tags
        concurrency atomic_spin_lock_irqsave atomic_hrtimer latency debugfs_counters)
 
+# KUnit's output for the module's suite (6.1's format: the suite at 4 spaces, a parameterised
+# case's results at 8, no plan for those), printed before the self-test (module load).
+kunit_block() {
+    printf '[    3.0] %s\r\n' '    KTAP version 1' '    # Subtest: tagcache' '    1..3' \
+        '        KTAP version 1' '        # Subtest: tag_map_regions' '        ok 1 bsp1-4k' \
+        '        ok 2 bsp2-4k' '    # tag_map_regions: pass:2 fail:0 skip:0 total:2' \
+        '    ok 1 tag_map_regions' '    ok 2 abi_error_codes' '    ok 3 abi_pool_params' \
+        '# tagcache: pass:3 fail:0 skip:0 total:3' 'ok 1 tagcache'
+}
+
 # A console log as a boot prints it (timestamps, carriage returns, other kernel lines).
 good_log() { # arch
     printf '[    0.000000] Linux version 6.1.0 (test)\r\n'
+    kunit_block
     printf 'tagcache-init: cpu: Features\t: fp asimd %s\r\n' "$([[ $1 == arm64 ]] && echo mte)"
     printf '[    4.100000] KTAP version 1\r\n[    4.100001] 1..%d\r\n' "${#cases[@]}"
     local i=0 name
@@ -39,7 +50,7 @@ failures=0
 expect() { # pass|fail description arch sed-script [the reason a failure must give]
     local want=$1 what=$2 arch=$3 script=$4 reason=${5:-} got=pass
     good_log "$arch" | sed -E "$script" >"$work/console.log"
-    "$check" "$work/console.log" "$arch" >"$work/out" 2>&1 || got=fail
+    "$check" "$work/console.log" "$arch" "${kunit[@]}" >"$work/out" 2>&1 || got=fail
     if [[ $got == "$want" ]] && { [[ -z $reason ]] || grep -q -- "$reason" "$work/out"; }; then
         echo "ok: $what ($arch) -> $got"
     else
@@ -48,6 +59,7 @@ expect() { # pass|fail description arch sed-script [the reason a failure must gi
     fi
 }
 
+kunit=()
 expect pass "a complete all-ok log" x86_64 ''
 expect pass "a complete all-ok log" arm64 ''
 expect fail "a not ok" arm64 's/^(\[[^]]*\] )ok 10 concurrency/\1not ok 10 concurrency/' \
@@ -67,5 +79,25 @@ expect fail "no debugfs counters" x86_64 '/^recalled 7/d' "no 'recalled N' line"
 expect fail "no clean rmmod" x86_64 '/rmmod ok/d' "did not unload"
 expect fail "arm64 guest without mte" arm64 's/ mte//' "does not list mte"
 expect fail "no KTAP at all (timeout)" arm64 '/KTAP version 1/,$d' "no 'KTAP version 1' block"
+# KUnit (--kunit tagcache): the nesting, at every depth.
+kunit=(--kunit tagcache)
+expect pass "KUnit: a complete all-ok suite" arm64 ''
+expect fail "KUnit: a parameter not ok" arm64 's/        ok 2 bsp2-4k/        not ok 2 bsp2-4k/' \
+    "not ok: tag_map_regions.bsp2-4k"
+expect fail "KUnit: a case not ok" x86_64 's/    ok 2 abi_error_codes/    not ok 2 abi_error_codes/' \
+    "not ok: tagcache.abi_error_codes"
+expect fail "KUnit: the suite not ok" x86_64 's/^(\[[^]]*\] )ok 1 tagcache/\1not ok 1 tagcache/' \
+    "not ok: tagcache"
+expect fail "KUnit: a case missing from the plan" x86_64 '/ok 3 abi_pool_params/d' \
+    "the plan says 3, 2 results"
+expect fail "KUnit: results misnumbered" arm64 's/ok 2 bsp2-4k/ok 3 bsp2-4k/' "is numbered 3"
+expect fail "KUnit: a parameterised case without its result" arm64 '/ ok 1 tag_map_regions/d' \
+    "has no result"
+expect fail "KUnit: cut off" arm64 '/ok 1 tagcache/,$d' "has no result"
+expect fail "KUnit: no suite (a kernel without KUnit)" x86_64 '/# Subtest: tagcache/d' \
+    "no KUnit suite 'tagcache'"
+kunit=()
+expect pass "no --kunit: KUnit's lines do not count" x86_64 '/# Subtest: tagcache/d'
+
 ((failures == 0)) || { echo "$failures checks of check_ktap.sh went wrong"; exit 1; }
 echo "check_ktap.sh: every broken log rejected, complete logs accepted"
