@@ -35,7 +35,8 @@ while left > 0:
     n += 1
 EOF
         (cd "$dir" && md5sum f* >MD5SUMS)
-        make_fs "$fs" "$image.part" "$((files_mib * 23 / 20))" "$dir"
+        # 15 % more, and 32 MiB for the journal and inode tables of a small filesystem.
+        make_fs "$fs" "$image.part" "$((files_mib * 23 / 20 + 32))" "$dir"
         rm -rf "$dir"
         mv "$image.part" "$image"
     fi

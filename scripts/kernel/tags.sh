@@ -50,13 +50,16 @@ tag_mib=$((tagged_mib / 32))
 block_size=0x4000
 # The hot set: about the guest's free memory (tagged memory less ~24 MiB of kernel and
 # initramfs), so the page cache overflows into the cleancache; the image holds twice that.
-hot_mib=$((tagged_mib - 24))
+# TAGCACHE_TAGS_HOT_MIB sets it (checkers.sh: a KASAN kernel has less free memory).
+hot_mib=${TAGCACHE_TAGS_HOT_MIB:-$((tagged_mib - 24))}
+[[ $hot_mib =~ ^[1-9][0-9]*$ ]] || { echo "tags.sh: TAGCACHE_TAGS_HOT_MIB: MiB" >&2; exit 2; }
 # The MTE load: rounds of two regions of mte_mib MiB each (the same with the hooks off), plus a
 # child's copies of one region and the pinning process's 8 MiB. Beside it the hot set is that
 # much smaller, so that the page cache overflows into the cleancache as without it.
 mte_mib=${TAGCACHE_TAGS_MTE_MIB:-32}
 [[ $mte_mib =~ ^[1-9][0-9]*$ ]] || { echo "tags.sh: TAGCACHE_TAGS_MTE_MIB: a number of MiB" >&2; exit 2; }
 mte_hot_mib=$((hot_mib - 3 * mte_mib - 8))
+((mte_hot_mib >= 16)) || { echo "tags.sh: the hot set leaves under 16 MiB beside the MTE load" >&2; exit 2; }
 files_mib=$((hot_mib * 2))
 failed=()
 fail() { echo "tags.sh: $*" >&2; failed+=("$*"); }
