@@ -37,11 +37,10 @@ uint64_t cleancache_pool<Config>::donate_range(uint32_t donor, pfn_range range,
 
 template <pool_config Config>
 errc cleancache_pool<Config>::donate_locked(uint32_t donor, pfn_t pfn) noexcept {
-    if (donor >= donors_.count())
-        return errc::unknown_donor;
-    const uint32_t slot = donors_.slot_of(donor, pfn);
-    if (slot == no_slot)
-        return errc::not_donor_page;
+    const result<uint32_t> found = donors_.find(donor, pfn);
+    if (!found)
+        return found.error();
+    const uint32_t slot = *found;
     slot_meta& s = slots_[slot];
     if (s.state() != slot_state::donor_owned)
         return errc::already_donated;
@@ -77,11 +76,10 @@ result<void> cleancache_pool<Config>::take_back(uint32_t donor, pfn_t pfn) noexc
 // in a chain is only expected O(1).
 template <pool_config Config>
 errc cleancache_pool<Config>::take_locked(uint32_t donor, pfn_t pfn, uint32_t* slot_out) noexcept {
-    if (donor >= donors_.count())
-        return errc::unknown_donor;
-    const uint32_t slot = donors_.slot_of(donor, pfn);
-    if (slot == no_slot)
-        return errc::not_donor_page;
+    const result<uint32_t> found = donors_.find(donor, pfn);
+    if (!found)
+        return found.error();
+    const uint32_t slot = *found;
     slot_meta& s = slots_[slot];
     donor_entry& entry = donors_[donor];
     switch (s.state()) {
@@ -114,35 +112,14 @@ errc cleancache_pool<Config>::take_locked(uint32_t donor, pfn_t pfn, uint32_t* s
 }
 
 // A cached page is taken: its data is dropped, and under drop_whole_folio so is the rest of its
-// folio (the other pages are released, and stay in their index chains as stale entries).
-// A page of an inode or filesystem invalidated but not yet reclaimed held no restorable data:
-// it was counted as invalidated, and counts as neither recalled nor collateral (a folio's
-// pages share their inode, so they are all restorable or all stale).
+// folio (folio_leaves). A page of an invalidated inode held no restorable data: it counts as
+// neither recalled nor collateral.
 template <pool_config Config>
 void cleancache_pool<Config>::take_cached(uint32_t donor, uint32_t slot) noexcept {
-    const bool live = handle_live(slot_handle(slot));
-    if (live) {
+    if (folio_leaves<leaving::taken>(slot)) {
         stats_.record(pool_event::recalled, 1);
         ++donors_[donor].recalled;
     }
-    if (drop_whole && slots_[slot].link != slot) {
-        const uint32_t head = folios_.head_of(slot);
-        uint32_t collateral = 0;
-        folios_.remove_folio(head, false, [&](uint32_t at) noexcept {
-            if (at == slot)
-                return;
-            const uint32_t d = donors_.donor_of(at);
-            uncount_cached(at, d);
-            release_slot(at, d);
-            ++collateral;
-        });
-        stats_.record(pool_event::collateral_dropped, live ? collateral : 0);
-    } else {
-        folios_.remove_page(slot);
-    }
-    uncount_cached(slot, donor);
-    inodes_.unref(slots_[slot].inode);
-    --donors_[donor].holding;
 }
 
 template <pool_config Config>

@@ -83,7 +83,7 @@ public:
             !is_power_of_two(geometry.bucket_count()))
             return errc::invalid_geometry;
         if (buffer == nullptr || bytes < required_bytes(geometry) ||
-            !is_aligned(reinterpret_cast<uintptr_t>(buffer), 64))
+            !is_aligned(reinterpret_cast<uintptr_t>(buffer), buffer_alignment))
             return errc::buffer_too_small;
         auto* pool = ::new (buffer, placement) cleancache_pool();
         pool->attach(static_cast<unsigned char*>(buffer), geometry);
@@ -227,12 +227,10 @@ public:
     // Whether the donor's page is lent to the pool now (false: the donor holds it).
     result<bool> is_donated(uint32_t donor, pfn_t pfn) const noexcept {
         lock_guard guard(lock_);
-        if (donor >= donors_.count())
-            return errc::unknown_donor;
-        const uint32_t slot = donors_.slot_of(donor, pfn);
-        if (slot == no_slot)
-            return errc::not_donor_page;
-        return slots_[slot].state() != slot_state::donor_owned;
+        const result<uint32_t> slot = donors_.find(donor, pfn);
+        if (!slot)
+            return slot.error();
+        return slots_[*slot].state() != slot_state::donor_owned;
     }
 
     uint32_t donor_count() const noexcept {
@@ -242,7 +240,7 @@ public:
 
     result<donor_stats> donor_info(uint32_t donor) const noexcept {
         lock_guard guard(lock_);
-        if (donor >= donors_.count())
+        if (!donors_.known(donor))
             return errc::unknown_donor;
         const donor_entry& e = donors_[donor];
         return donor_stats{e.name, e.donated, e.cached, e.free, e.recalled};
@@ -266,7 +264,6 @@ private:
     struct layout {
         size_t slots, index, folios, placement, inodes, filesystems, ranges, discards, total;
     };
-    static constexpr size_t align_up(size_t x) noexcept { return (x + 63) & ~size_t{63}; }
     static constexpr layout layout_of(const pool_geometry& g) noexcept {
         layout l{};
         size_t at = align_up(sizeof(cleancache_pool));
@@ -392,6 +389,50 @@ private:
         index_.unlink(slot, bucket);
         uncount_cached(slot, d);
         release_slot(slot, d);
+    }
+
+    // Why a cached page leaves the pool with its folio (folio_leaves()).
+    enum class leaving : uint8_t {
+        evicted,   // the eviction policy chose the folio (the page: its head)
+        taken,     // a donor took the page back: it stays with the donor, not released
+        discarded, // the host discarded the page: it stays donated, its slot released
+    };
+
+    // A cached page leaves the pool and takes its folio with it: always when evicted, under
+    // drop_whole_folio when taken back or discarded (else it leaves alone). Every page is
+    // uncounted and released (but a taken page, which goes back to its donor); an evicted
+    // folio's pages leave the index now, the others' entries stay behind as stale entries
+    // (unlinked by later lookups), so that take-back and discard stay O(2^max_order) steps.
+    // Counts the evicted folio's pages as reclaimed, a dropped folio's other pages as
+    // collateral_dropped, when they were restorable (a page of an invalidated inode was counted
+    // as invalidated already; a folio's pages share their inode). Returns whether the page was
+    // restorable, for the caller's own counter.
+    template <leaving Why>
+    bool folio_leaves(uint32_t slot) noexcept {
+        const bool live = handle_live(slot_handle(slot));
+        const auto leave = [this, slot](uint32_t at) noexcept {
+            const uint32_t d = donors_.donor_of(at);
+            if constexpr (Why == leaving::evicted)
+                index_.unlink(at);
+            uncount_cached(at, d);
+            if (Why == leaving::taken && at == slot) {
+                inodes_.unref(slots_[at].inode);
+                --donors_[d].holding;
+            } else {
+                release_slot(at, d);
+            }
+        };
+        if constexpr (Why == leaving::evicted) {
+            const uint32_t pages = folios_.remove_folio(slot, true, leave);
+            stats_.record(pool_event::reclaimed, live ? pages : 0);
+        } else if (drop_whole && slots_[slot].link != slot) {
+            const uint32_t pages = folios_.remove_folio(folios_.head_of(slot), false, leave);
+            stats_.record(pool_event::collateral_dropped, live ? pages - 1 : 0);
+        } else {
+            folios_.remove_page(slot);
+            leave(slot);
+        }
+        return live;
     }
 
     // Eviction and lazy reclaim of invalidated pages, for stores (frontend.hpp).

@@ -166,24 +166,9 @@ void cleancache_pool<Config>::detect_discards_locked(const page_key& key, uint32
 // counts.
 template <pool_config Config>
 bool cleancache_pool<Config>::drop_discarded(uint32_t slot) noexcept {
-    const bool live = handle_live(slot_handle(slot));
+    const bool live = folio_leaves<leaving::discarded>(slot);
     if (live)
         stats_.record(pool_event::discarded, 1);
-    if (drop_whole && slots_[slot].link != slot) {
-        uint32_t collateral = 0;
-        folios_.remove_folio(folios_.head_of(slot), false, [&](uint32_t at) noexcept {
-            const uint32_t d = donors_.donor_of(at);
-            uncount_cached(at, d);
-            release_slot(at, d);
-            collateral += at != slot ? 1u : 0u;
-        });
-        stats_.record(pool_event::collateral_dropped, live ? collateral : 0);
-    } else {
-        const uint32_t d = donors_.donor_of(slot);
-        folios_.remove_page(slot);
-        uncount_cached(slot, d);
-        release_slot(slot, d);
-    }
     return live;
 }
 
@@ -197,15 +182,16 @@ result<uint64_t> cleancache_pool<Config>::drop_discarded_range(uint32_t donor,
         return errc::address_overflow;
     // Checked first, so that a refused range changes nothing; 64 pages per critical section
     // (a donor's ranges never change once registered).
-    for (uint64_t checked = 0; checked == 0 || checked < range.count;) {
+    if (range.count == 0) { // no page to look up: only the donor
         lock_guard guard(lock_);
-        if (donor >= donors_.count())
-            return errc::unknown_donor;
+        return donors_.known(donor) ? result<uint64_t>(uint64_t{0})
+                                    : result<uint64_t>(errc::unknown_donor);
+    }
+    for (uint64_t checked = 0; checked < range.count;) {
+        lock_guard guard(lock_);
         for (uint32_t batch = 0; batch < 64 && checked < range.count; ++batch, ++checked)
-            if (donors_.slot_of(donor, range.first + checked) == no_slot)
-                return errc::not_donor_page;
-        if (range.count == 0)
-            break;
+            if (const result<uint32_t> slot = donors_.find(donor, range.first + checked); !slot)
+                return slot.error();
     }
     uint64_t dropped = 0;
     for (uint64_t i = 0; i < range.count; ++i) {

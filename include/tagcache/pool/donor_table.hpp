@@ -187,6 +187,18 @@ public:
         return donor;
     }
 
+    // The one lookup of a caller's (donor, pfn): the page's slot, or why there is none
+    // (errc::unknown_donor: no such donor; errc::not_donor_page: a pfn it did not register).
+    result<uint32_t> find(uint32_t donor, pfn_t pfn) const noexcept {
+        if (donor >= count_)
+            return errc::unknown_donor;
+        const uint32_t slot = slot_of(donor, pfn);
+        if (slot == no_slot)
+            return errc::not_donor_page;
+        return slot;
+    }
+    bool known(uint32_t donor) const noexcept { return donor < count_; }
+
     // The slot of `pfn` if donor `donor` registered it, else no_slot. O(log ranges of the donor).
     uint32_t slot_of(uint32_t donor, pfn_t pfn) const noexcept {
         const donor_entry& entry = donors_[donor];

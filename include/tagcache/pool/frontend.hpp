@@ -184,16 +184,7 @@ bool cleancache_pool<Config>::evict_one() noexcept {
     }
     if (victim == no_slot)
         return false;
-    // Pages of an invalidated inode were counted as invalidated already: reclaimed counts the
-    // restorable ones only, so that each page is counted once.
-    const bool live = handle_live(slot_handle(victim));
-    const uint32_t pages = folios_.remove_folio(victim, true, [this](uint32_t slot) noexcept {
-        const uint32_t d = donors_.donor_of(slot);
-        index_.unlink(slot);
-        uncount_cached(slot, d);
-        release_slot(slot, d);
-    });
-    stats_.record(pool_event::reclaimed, live ? pages : 0);
+    folio_leaves<leaving::evicted>(victim);
     return true;
 }
 

@@ -50,7 +50,6 @@ public:
         s.hash_buckets = g.hash_buckets / Shards;
         return s;
     }
-    static constexpr size_t align_up(size_t x) noexcept { return (x + 63) & ~size_t{63}; }
     static constexpr size_t shard_bytes(const pool_geometry& g) noexcept {
         return align_up(shard_type::required_bytes(shard_geometry(g)));
     }
@@ -67,7 +66,7 @@ public:
     static result<sharded_pool*> create(void* buffer, size_t bytes, const pool_geometry& g,
                                         page_memory_type memory = {}) noexcept {
         if (buffer == nullptr || bytes < required_bytes(g) ||
-            !is_aligned(reinterpret_cast<uintptr_t>(buffer), 64))
+            !is_aligned(reinterpret_cast<uintptr_t>(buffer), buffer_alignment))
             return errc::buffer_too_small;
         if (g.slots == 0 || g.max_ranges == 0 || g.max_ranges > 0xFFFF)
             return errc::invalid_geometry;
