@@ -22,6 +22,8 @@
 #include <stdint.h>
 
 #include "cleancache_pool.hpp"
+#include "detail/donor_table.hpp"
+#include "detail/hash.hpp"
 
 namespace tagcache {
 
@@ -176,7 +178,8 @@ public:
         if (ranges.size() > geometry_.max_ranges - range_count_)
             return errc::too_many_ranges;
         uint64_t pages = 0; // checked as one pool would: the shards see only parts
-        if (const errc e = check_new_ranges(ranges, block_pages, ranges_, range_count_, pages);
+        if (const errc e =
+                detail::check_new_ranges(ranges, block_pages, ranges_, range_count_, pages);
             e != errc::ok)
             return e;
         if (pages > geometry_.slots - pages_registered_)
@@ -313,8 +316,8 @@ private:
             return *shards_[0];
         const uint64_t chunk = index / chunk_pages;
         const uint64_t h =
-            mix64((inode * 0x9E3779B97F4A7C15ull + fs) ^ (chunk * 0xD6E8FEB86659FD93ull),
-                  geometry_.hash_seed);
+            detail::mix64((inode * 0x9E3779B97F4A7C15ull + fs) ^ (chunk * 0xD6E8FEB86659FD93ull),
+                          geometry_.hash_seed);
         return *shards_[static_cast<uint32_t>(h >> 32) % Shards];
     }
 

@@ -7,12 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../base/error.hpp"
-#include "../base/placement.hpp"
-#include "../base/result.hpp"
-#include "key.hpp"
+#include "../../base/error.hpp"
+#include "../../base/placement.hpp"
+#include "../../base/result.hpp"
+#include "../key.hpp"
 
-namespace tagcache {
+namespace tagcache::detail {
 
 class filesystem_table {
 public:
@@ -72,4 +72,4 @@ private:
     uint32_t count_ = 0;
 };
 
-} // namespace tagcache
+} // namespace tagcache::detail

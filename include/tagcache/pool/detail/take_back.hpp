@@ -1,16 +1,17 @@
-// cleancache_pool's backend: donors lend pages and take them back. A take-back reads top to
-// bottom here: take_back() -> take_locked() -> take_cached(), then the wait for copies.
-// Included by cleancache_pool.hpp. Freestanding.
+// pool_core's backend: donors lend pages and take them back. A take-back reads top to bottom
+// here: take_back() -> take_locked() -> take_cached(), then the wait for copies; last, the host's
+// notice that it discarded pages (discardable page memory). Included by ../cleancache_pool.hpp.
+// Freestanding.
 #pragma once
 
-#include "cleancache_pool.hpp"
+#include "pool_core.hpp"
 
-namespace tagcache {
+namespace tagcache::detail {
 
 // ---- donation -----------------------------------------------------------------------------
 
 template <pool_config Config>
-result<void> cleancache_pool<Config>::donate(uint32_t donor, pfn_t pfn) noexcept {
+result<void> pool_core<Config>::donate(uint32_t donor, pfn_t pfn) noexcept {
     lock_guard guard(lock_);
     if (const errc e = donate_locked(donor, pfn); e != errc::ok)
         return e;
@@ -19,8 +20,8 @@ result<void> cleancache_pool<Config>::donate(uint32_t donor, pfn_t pfn) noexcept
 
 template <pool_config Config>
 template <class OnRefused>
-uint64_t cleancache_pool<Config>::donate_range(uint32_t donor, pfn_range range,
-                                               OnRefused&& on_refused) noexcept {
+uint64_t pool_core<Config>::donate_range(uint32_t donor, pfn_range range,
+                                         OnRefused&& on_refused) noexcept {
     uint64_t accepted = 0;
     for (uint64_t done = 0; done < range.count;) {
         lock_guard guard(lock_);
@@ -36,7 +37,7 @@ uint64_t cleancache_pool<Config>::donate_range(uint32_t donor, pfn_range range,
 }
 
 template <pool_config Config>
-errc cleancache_pool<Config>::donate_locked(uint32_t donor, pfn_t pfn) noexcept {
+errc pool_core<Config>::donate_locked(uint32_t donor, pfn_t pfn) noexcept {
     const result<uint32_t> found = donors_.find(donor, pfn);
     if (!found)
         return found.error();
@@ -59,7 +60,7 @@ errc cleancache_pool<Config>::donate_locked(uint32_t donor, pfn_t pfn) noexcept 
 // 1. Under the lock, the page leaves the pool (take_locked). 2. Without it, wait until no copy
 // is in flight on the page: copies never sleep, so this is at most one folio copy.
 template <pool_config Config>
-result<void> cleancache_pool<Config>::take_back(uint32_t donor, pfn_t pfn) noexcept {
+result<void> pool_core<Config>::take_back(uint32_t donor, pfn_t pfn) noexcept {
     uint32_t slot = no_slot;
     {
         lock_guard guard(lock_);
@@ -75,7 +76,7 @@ result<void> cleancache_pool<Config>::take_back(uint32_t donor, pfn_t pfn) noexc
 // left alone (their stale entries are unlinked by later lookups), since finding a predecessor
 // in a chain is only expected O(1).
 template <pool_config Config>
-errc cleancache_pool<Config>::take_locked(uint32_t donor, pfn_t pfn, uint32_t* slot_out) noexcept {
+errc pool_core<Config>::take_locked(uint32_t donor, pfn_t pfn, uint32_t* slot_out) noexcept {
     const result<uint32_t> found = donors_.find(donor, pfn);
     if (!found)
         return found.error();
@@ -115,7 +116,7 @@ errc cleancache_pool<Config>::take_locked(uint32_t donor, pfn_t pfn, uint32_t* s
 // folio (folio_leaves). A page of an invalidated inode held no restorable data: it counts as
 // neither recalled nor collateral.
 template <pool_config Config>
-void cleancache_pool<Config>::take_cached(uint32_t donor, uint32_t slot) noexcept {
+void pool_core<Config>::take_cached(uint32_t donor, uint32_t slot) noexcept {
     if (folio_leaves<leaving::taken>(slot)) {
         stats_.record(pool_event::recalled, 1);
         ++donors_[donor].recalled;
@@ -124,8 +125,8 @@ void cleancache_pool<Config>::take_cached(uint32_t donor, uint32_t slot) noexcep
 
 template <pool_config Config>
 template <class OnRefused>
-uint64_t cleancache_pool<Config>::take_back_range(uint32_t donor, pfn_range range,
-                                                  OnRefused&& on_refused) noexcept {
+uint64_t pool_core<Config>::take_back_range(uint32_t donor, pfn_range range,
+                                            OnRefused&& on_refused) noexcept {
     uint64_t taken = 0;
     for (uint64_t i = 0; i < range.count; ++i) {
         const auto r = take_back(donor, range.first + i);
@@ -137,4 +138,37 @@ uint64_t cleancache_pool<Config>::take_back_range(uint32_t donor, pfn_range rang
     return taken;
 }
 
-} // namespace tagcache
+// ---- the host's discard notice -------------------------------------------------------------
+
+// The host says it discarded `range` of the donor's pages (discardable page memory only): the
+// whole range is checked first, then each cached page dropped, one per critical section
+// (pool_core::drop_discarded: it leaves as a page taken back would, but stays donated).
+template <pool_config Config>
+result<uint64_t> pool_core<Config>::on_discarded(uint32_t donor,
+                                                 pfn_range range) noexcept requires discardable {
+    if (range.first + range.count < range.first)
+        return errc::address_overflow;
+    // Checked first, so that a refused range changes nothing; 64 pages per critical section
+    // (a donor's ranges never change once registered).
+    if (range.count == 0) { // no page to look up: only the donor
+        lock_guard guard(lock_);
+        return donors_.known(donor) ? result<uint64_t>(uint64_t{0})
+                                    : result<uint64_t>(errc::unknown_donor);
+    }
+    for (uint64_t checked = 0; checked < range.count;) {
+        lock_guard guard(lock_);
+        for (uint32_t batch = 0; batch < 64 && checked < range.count; ++batch, ++checked)
+            if (const result<uint32_t> slot = donors_.find(donor, range.first + checked); !slot)
+                return slot.error();
+    }
+    uint64_t dropped = 0;
+    for (uint64_t i = 0; i < range.count; ++i) {
+        lock_guard guard(lock_); // one page per critical section: bounded, as take-back
+        const uint32_t slot = donors_.slot_of(donor, range.first + i);
+        if (slots_[slot].state() == slot_state::cached && drop_discarded(slot))
+            ++dropped;
+    }
+    return dropped;
+}
+
+} // namespace tagcache::detail
