@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "../base/base.hpp"
-#include "config.hpp"
+#include "default_pool_config.hpp"
 #include "detail/invalidation.hpp"
 #include "detail/invariants.hpp"
 #include "detail/pool_core.hpp"
@@ -76,7 +76,7 @@ public:
             return errc::buffer_too_small;
         static_assert(sizeof(cleancache_pool) == sizeof(core),
                       "the core carves from its own address");
-        auto* pool = ::new (buffer, placement) cleancache_pool();
+        auto* pool = ::new (buffer, placement_new) cleancache_pool();
         pool->attach(static_cast<unsigned char*>(buffer), geometry, memory);
         return pool;
     }
@@ -189,8 +189,9 @@ public:
     // they are. Refuses a range with a page the donor did not register, changing nothing.
     // Returns how many restorable pages were dropped. Correctness never depends on it: a
     // restore checks the generation whether or not a notification came.
-    // on_discarded(donor, range) -> result<uint64_t>
-    using core::on_discarded;
+    result<uint64_t> on_discarded(uint32_t donor, pfn_range range) noexcept requires discardable {
+        return core::on_discarded(donor, range);
+    }
 
     // ---- observation ------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@
 #pragma once
 
 #include "cleancache_pool.hpp"
-#include "config.hpp"
+#include "default_pool_config.hpp"
 #include "donors.hpp"
 #include "geometry.hpp"
 #include "key.hpp"

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "../concepts/concepts.hpp"
-#include "config.hpp"
+#include "default_pool_config.hpp"
 #include "detail/slot_view.hpp"
 
 namespace tagcache {

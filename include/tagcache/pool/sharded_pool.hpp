@@ -73,7 +73,7 @@ public:
         if (g.slots == 0 || g.max_ranges == 0 || g.max_ranges > 0xFFFF)
             return errc::invalid_geometry;
         auto* base = static_cast<unsigned char*>(buffer);
-        auto* pool = ::new (buffer, placement) sharded_pool();
+        auto* pool = ::new (buffer, placement_new) sharded_pool();
         pool->geometry_ = g;
         pool->ranges_ = reinterpret_cast<registered_range*>(base + align_up(sizeof(sharded_pool)));
         unsigned char* at = base + align_up(sizeof(sharded_pool)) +

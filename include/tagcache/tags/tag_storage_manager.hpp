@@ -69,7 +69,7 @@ public:
             return errc::buffer_too_small;
         if (const errc refused = check_pool(map, pool); refused != errc::ok)
             return refused;
-        auto* manager = ::new (buffer, placement) tag_storage_manager(map, pool, maintenance);
+        auto* manager = ::new (buffer, placement_new) tag_storage_manager(map, pool, maintenance);
         unsigned char* base = static_cast<unsigned char*>(buffer);
         for (uint32_t r = 0; r < map.region_count(); ++r) {
             const tag_region& region = map.region(r);

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "../../base/error.hpp"
-#include "../../base/placement.hpp"
+#include "../../base/placement_new.hpp"
 #include "../../base/result.hpp"
 #include "../key.hpp"
 
@@ -29,7 +29,7 @@ public:
         entries_ = static_cast<entry*>(storage);
         count_ = count;
         for (uint32_t i = 0; i < count; ++i)
-            ::new (static_cast<void*>(entries_ + i), placement) entry();
+            ::new (static_cast<void*>(entries_ + i), placement_new) entry();
     }
 
     // The lowest free id.

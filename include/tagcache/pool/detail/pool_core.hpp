@@ -19,7 +19,7 @@
 
 #include "../../base/base.hpp"
 #include "../../concepts/concepts.hpp"
-#include "../config.hpp"
+#include "../default_pool_config.hpp"
 #include "../donors.hpp"
 #include "../geometry.hpp"
 #include "../key.hpp"
@@ -137,7 +137,7 @@ public:
     result<void> take_back(uint32_t donor, pfn_t pfn) noexcept;
     template <class OnRefused>
     uint64_t take_back_range(uint32_t donor, pfn_range range, OnRefused&& on_refused) noexcept;
-    result<uint64_t> on_discarded(uint32_t donor, pfn_range range) noexcept requires discardable;
+    result<uint64_t> on_discarded(uint32_t donor, pfn_range range) noexcept; // discardable only
 
     pool_stats stats() const noexcept {
         lock_guard guard(lock_);

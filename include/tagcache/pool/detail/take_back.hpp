@@ -144,8 +144,7 @@ uint64_t pool_core<Config>::take_back_range(uint32_t donor, pfn_range range,
 // whole range is checked first, then each cached page dropped, one per critical section
 // (pool_core::drop_discarded: it leaves as a page taken back would, but stays donated).
 template <pool_config Config>
-result<uint64_t> pool_core<Config>::on_discarded(uint32_t donor,
-                                                 pfn_range range) noexcept requires discardable {
+result<uint64_t> pool_core<Config>::on_discarded(uint32_t donor, pfn_range range) noexcept {
     if (range.first + range.count < range.first)
         return errc::address_overflow;
     // Checked first, so that a refused range changes nothing; 64 pages per critical section
