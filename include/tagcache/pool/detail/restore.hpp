@@ -33,7 +33,7 @@ auto pool_core<Config>::restore(const page_key& key, unsigned order, void* sink)
             copy::note_found(*this, found, pages, copying);
         }
     }
-    if constexpr (copy::outside_lock) { // (a discarded statement for the others)
+    if constexpr (copy::outside_lock) { // the others returned above
         const bitmap intact = copy::copy_out(*this, found, pages, sink, copying);
         lock_guard guard(lock_);
         return finish_restore(pages, found, intact);

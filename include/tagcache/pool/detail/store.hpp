@@ -56,7 +56,7 @@ result<void> pool_core<Config>::store(const page_key& key, unsigned order, const
             return {};
         }
     }
-    if constexpr (copy::outside_lock) { // (a discarded statement for the others)
+    if constexpr (copy::outside_lock) { // the others returned above
         copy::copy_in(*this, slots, pages, source, copying);
         lock_guard guard(lock_);
         copy::keep_stored(*this, slots, pages, copying);
