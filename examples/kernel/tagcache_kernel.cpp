@@ -127,14 +127,14 @@ int tagcache_pool_create(void* buffer, size_t bytes, const tagcache_pool_params*
         !tagcache::is_aligned(reinterpret_cast<uintptr_t>(buffer), 64))
         return code(errc::buffer_too_small);
     auto* recording = ::new (static_cast<unsigned char*>(buffer) + align64(sizeof(tagcache_pool)),
-                             tagcache::placement) pool_recording();
+                             tagcache::placement_new) pool_recording();
     recording->geometry = geometry;
     if (params->records != nullptr && params->record_capacity != 0) {
         recording->records = params->records;
         recording->capacity = params->record_capacity;
         recording->active = true; // from the first operation on: none escapes it
     }
-    auto* pool = ::new (buffer, tagcache::placement)
+    auto* pool = ::new (buffer, tagcache::placement_new)
         tagcache_pool{params->partial_take == TAGCACHE_SPLIT_FOLIO ? partial_take::split_folio
                                                                    : partial_take::drop_whole_folio,
                       params->map_pfn, params->map_context, nullptr, recording};
@@ -382,7 +382,7 @@ int tagcache_map_create(void* buffer, size_t bytes, const tagcache_region_desc* 
         return code(errc::buffer_too_small);
     if (count > tagcache::tag_map::max_regions)
         return code(errc::too_many_regions);
-    auto* map = ::new (buffer, tagcache::placement) tagcache_map();
+    auto* map = ::new (buffer, tagcache::placement_new) tagcache_map();
     for (uint32_t i = 0; i < count; ++i)
         map->scratch[i] = tagcache::tag_region_desc{{descs[i].memory_base, descs[i].memory_size},
                                                     {descs[i].tag_base, descs[i].tag_size},
@@ -444,7 +444,7 @@ int tagcache_tags_create(void* buffer, size_t bytes, const tagcache_map* map, ta
     // The manager's donations and take-backs are not pool operations the recording sees: a
     // recording ends here, a faithful prefix (tagcache_kernel.h).
     end_recording(pool, recording_end::tag_storage);
-    auto* tags = ::new (buffer, tagcache::placement)
+    auto* tags = ::new (buffer, tagcache::placement_new)
         tagcache_tags{pool->mode, hooks != nullptr ? *hooks : tagcache_tag_hooks{}, nullptr};
     unsigned char* core = static_cast<unsigned char*>(buffer) + header;
     const int status = pool->mode == partial_take::split_folio

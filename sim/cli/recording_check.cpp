@@ -5,7 +5,7 @@
 #include <tagsim/number_text.hpp>
 #include <tagsim/trace_stream.hpp>
 
-#include <tagcache/pool/config.hpp>
+#include <tagcache/pool/default_pool_config.hpp>
 #include <tagcache/pool/geometry.hpp>
 
 #include <cstdlib>

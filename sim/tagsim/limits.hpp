@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-#include <tagcache/pool/inode_table.hpp>
+#include <tagcache/pool/geometry.hpp>
 
 namespace tagcache::sim {
 
@@ -46,7 +46,7 @@ inline constexpr uint64_t simulation_bytes_per_data_page = 192;
 // what an inode table can hold (handles are 24 bits). Every command sizes its pools with it.
 inline uint32_t inode_capacity_for(uint64_t files) noexcept {
     return static_cast<uint32_t>(
-        std::min<uint64_t>(std::max<uint64_t>(files, 64), inode_table::max_capacity));
+        std::min<uint64_t>(std::max<uint64_t>(files, 64), max_inode_handles));
 }
 
 } // namespace tagcache::sim

@@ -1,5 +1,5 @@
 #include <tagcache/base/assert.hpp>
-#include <tagcache/base/placement.hpp>
+#include <tagcache/base/placement_new.hpp>
 
 #include <csignal>
 #include <cstdio>
@@ -30,7 +30,7 @@ void returning_handler(const tagcache::assertion_failure&) noexcept {}
 
 TEST_CASE("tagged placement new constructs in place beside <new>", "[base][placement]") {
     alignas(counted) unsigned char storage[sizeof(counted)];
-    counted* object = ::new (static_cast<void*>(storage), tagcache::placement) counted(7);
+    counted* object = ::new (static_cast<void*>(storage), tagcache::placement_new) counted(7);
     REQUIRE(static_cast<void*>(object) == static_cast<void*>(storage));
     REQUIRE(object->value == 7);
     REQUIRE(counted::live == 1);

@@ -47,7 +47,7 @@ extern "C" int tagcache_fs_query(uint64_t pfn, unsigned order, uint64_t address,
 }
 
 extern "C" void tagcache_fs_placement(void* where) {
-    null_lock* lock = ::new (where, tagcache::placement) null_lock();
+    null_lock* lock = ::new (where, tagcache::placement_new) null_lock();
     lock->lock();
     lock->unlock();
 }

@@ -11,7 +11,7 @@
 // continuing past a broken invariant would risk returning another key's data.
 #pragma once
 
-#include "config.hpp"
+#include "platform.hpp"
 
 #if TAGCACHE_HOSTED && !defined(TAGCACHE_ASSERTION_HANDLER)
 #include <cstdio>

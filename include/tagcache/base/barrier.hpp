@@ -1,4 +1,5 @@
-// Memory barriers the freestanding layers need beyond what their atomics give. Freestanding.
+// Memory barriers the freestanding layers need beyond what their atomics give, and the hint a
+// spinning CPU gives. Freestanding.
 #pragma once
 
 namespace tagcache {
@@ -30,6 +31,17 @@ inline void load_barrier() noexcept {
 #endif
 #else
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
+#endif
+}
+
+// A hint to the CPU that this thread is spinning (x86 PAUSE, arm64 YIELD).
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+    __asm__ __volatile__("yield" ::: "memory");
+#else
+    __asm__ __volatile__("" ::: "memory");
 #endif
 }
 

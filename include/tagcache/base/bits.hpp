@@ -2,6 +2,7 @@
 // constexpr and freestanding (compiler builtins only).
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 namespace tagcache {
@@ -74,6 +75,14 @@ constexpr uint64_t align_down(uint64_t x, uint64_t alignment) noexcept {
 }
 constexpr bool is_aligned(uint64_t x, uint64_t alignment) noexcept {
     return (x & (alignment - 1)) == 0;
+}
+
+// Every create() buffer (pool, sharded pool, tag-storage manager) is aligned to this, and each
+// part carved from it starts on it: one cache line, so that no two parts share one.
+inline constexpr size_t buffer_alignment = 64;
+// x rounded up to the next multiple of `alignment` (default: buffer_alignment), for carving.
+constexpr size_t align_up(size_t x, size_t alignment = buffer_alignment) noexcept {
+    return (x + alignment - 1) & ~(alignment - 1);
 }
 
 } // namespace tagcache

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "../base/assert.hpp"
-#include "intrusive_list.hpp"
+#include "../base/intrusive_list.hpp"
 
 namespace tagcache {
 

@@ -4,20 +4,10 @@
 
 #include <stdint.h>
 
+#include "../base/barrier.hpp"
 #include "../concepts/lock.hpp"
 
 namespace tagcache {
-
-// A hint to the CPU that this thread is spinning (x86 PAUSE, arm64 YIELD).
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__) || defined(__arm__)
-    __asm__ __volatile__("yield" ::: "memory");
-#else
-    __asm__ __volatile__("" ::: "memory");
-#endif
-}
 
 // For single-threaded users (simulators, benchmarks): no cost, no exclusion.
 struct no_lock {
@@ -50,18 +40,5 @@ private:
 
 static_assert(lock_policy<no_lock>);
 static_assert(lock_policy<ticket_spinlock>);
-
-// Scoped lock for any lock_policy.
-template <lock_policy L>
-class lock_guard {
-public:
-    explicit lock_guard(L& lock) noexcept : lock_(lock) { lock_.lock(); }
-    ~lock_guard() { lock_.unlock(); }
-    lock_guard(const lock_guard&) = delete;
-    lock_guard& operator=(const lock_guard&) = delete;
-
-private:
-    L& lock_;
-};
 
 } // namespace tagcache

@@ -9,7 +9,6 @@
 #include "discardable_page_memory.hpp"
 #include "donor_choice.hpp"
 #include "ghost_keys.hpp"
-#include "intrusive_list.hpp"
 #include "list_eviction.hpp"
 #include "lock.hpp"
 #include "page_memory.hpp"

@@ -14,7 +14,7 @@
 
 #include "../concepts/eviction.hpp"
 #include "ghost_keys.hpp"
-#include "intrusive_list.hpp"
+#include "../base/intrusive_list.hpp"
 
 namespace tagcache {
 

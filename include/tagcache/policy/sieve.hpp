@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "../concepts/eviction.hpp"
-#include "intrusive_list.hpp"
+#include "../base/intrusive_list.hpp"
 
 namespace tagcache {
 

@@ -8,6 +8,9 @@
 
 namespace tagcache {
 
+// The most inode handles a pool interns (pool_geometry::inodes): 24 bits of a handle.
+inline constexpr uint32_t max_inode_handles = uint32_t{1} << 24;
+
 struct pool_geometry {
     uint32_t slots = 0;           // pages all donors together may register
     uint32_t inodes = 0;          // interned inode handles; 0: max(64, slots / 16)

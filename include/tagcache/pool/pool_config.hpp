@@ -6,8 +6,8 @@
 #include <stdint.h>
 
 #include "../concepts/concepts.hpp"
-#include "config.hpp"
-#include "slot_view.hpp"
+#include "default_pool_config.hpp"
+#include "detail/slot_view.hpp"
 
 namespace tagcache {
 
@@ -15,26 +15,25 @@ namespace tagcache {
 inline constexpr unsigned max_supported_order = 15;
 
 template <class C>
-concept pool_config =
-    requires {
-        typename C::lock;
-        typename C::eviction;
-        typename C::admission;
-        typename C::donor_choice;
-        typename C::placement;
-        typename C::page_memory;
-        typename C::stats;
-        { C::on_partial_take } -> convertible_to<partial_take>;
-        { C::on_restore } -> convertible_to<restore_mode>;
-        { C::max_order } -> convertible_to<unsigned>;
-        { C::max_donors } -> convertible_to<uint32_t>;
-        { C::sweep_batch } -> convertible_to<uint32_t>;
-        { C::evictions_per_hold } -> convertible_to<uint32_t>;
-    } &&
-    lock_policy<typename C::lock> && eviction_policy<typename C::eviction> &&
-    admission_policy<typename C::admission> && donor_choice_policy<typename C::donor_choice> &&
-    placement_policy<typename C::placement, pool_slot_view<C::max_donors>> &&
-    page_memory_policy<typename C::page_memory> && stats_policy<typename C::stats> &&
+concept pool_config = requires {
+    typename C::lock;
+    typename C::eviction;
+    typename C::admission;
+    typename C::donor_choice;
+    typename C::placement;
+    typename C::page_memory;
+    typename C::stats;
+    { C::on_partial_take } -> convertible_to<partial_take>;
+    { C::on_restore } -> convertible_to<restore_mode>;
+    { C::max_order } -> convertible_to<unsigned>;
+    { C::max_donors } -> convertible_to<uint32_t>;
+    { C::sweep_batch } -> convertible_to<uint32_t>;
+    { C::evictions_per_hold } -> convertible_to<uint32_t>;
+}
+&&lock_policy<typename C::lock>&& eviction_policy<typename C::eviction>&&
+        admission_policy<typename C::admission>&& donor_choice_policy<typename C::donor_choice>&&
+            placement_policy<typename C::placement, detail::pool_slot_view<C::max_donors>>&&
+                page_memory_policy<typename C::page_memory>&& stats_policy<typename C::stats> &&
     (C::max_order <= max_supported_order) && (C::max_donors >= 1) && (C::sweep_batch >= 1) &&
     (C::evictions_per_hold >= 1);
 

@@ -22,6 +22,8 @@
 #include <stdint.h>
 
 #include "cleancache_pool.hpp"
+#include "detail/donor_table.hpp"
+#include "detail/hash.hpp"
 
 namespace tagcache {
 
@@ -50,7 +52,6 @@ public:
         s.hash_buckets = g.hash_buckets / Shards;
         return s;
     }
-    static constexpr size_t align_up(size_t x) noexcept { return (x + 63) & ~size_t{63}; }
     static constexpr size_t shard_bytes(const pool_geometry& g) noexcept {
         return align_up(shard_type::required_bytes(shard_geometry(g)));
     }
@@ -67,12 +68,12 @@ public:
     static result<sharded_pool*> create(void* buffer, size_t bytes, const pool_geometry& g,
                                         page_memory_type memory = {}) noexcept {
         if (buffer == nullptr || bytes < required_bytes(g) ||
-            !is_aligned(reinterpret_cast<uintptr_t>(buffer), 64))
+            !is_aligned(reinterpret_cast<uintptr_t>(buffer), buffer_alignment))
             return errc::buffer_too_small;
         if (g.slots == 0 || g.max_ranges == 0 || g.max_ranges > 0xFFFF)
             return errc::invalid_geometry;
         auto* base = static_cast<unsigned char*>(buffer);
-        auto* pool = ::new (buffer, placement) sharded_pool();
+        auto* pool = ::new (buffer, placement_new) sharded_pool();
         pool->geometry_ = g;
         pool->ranges_ = reinterpret_cast<registered_range*>(base + align_up(sizeof(sharded_pool)));
         unsigned char* at = base + align_up(sizeof(sharded_pool)) +
@@ -177,7 +178,8 @@ public:
         if (ranges.size() > geometry_.max_ranges - range_count_)
             return errc::too_many_ranges;
         uint64_t pages = 0; // checked as one pool would: the shards see only parts
-        if (const errc e = check_new_ranges(ranges, block_pages, ranges_, range_count_, pages);
+        if (const errc e =
+                detail::check_new_ranges(ranges, block_pages, ranges_, range_count_, pages);
             e != errc::ok)
             return e;
         if (pages > geometry_.slots - pages_registered_)
@@ -314,8 +316,8 @@ private:
             return *shards_[0];
         const uint64_t chunk = index / chunk_pages;
         const uint64_t h =
-            mix64((inode * 0x9E3779B97F4A7C15ull + fs) ^ (chunk * 0xD6E8FEB86659FD93ull),
-                  geometry_.hash_seed);
+            detail::mix64((inode * 0x9E3779B97F4A7C15ull + fs) ^ (chunk * 0xD6E8FEB86659FD93ull),
+                          geometry_.hash_seed);
         return *shards_[static_cast<uint32_t>(h >> 32) % Shards];
     }
 

@@ -65,11 +65,11 @@ public:
                                                maintenance_type maintenance = {}) noexcept {
         const layout l = layout_of(map);
         if (buffer == nullptr || bytes < l.total ||
-            !is_aligned(reinterpret_cast<uintptr_t>(buffer), 64))
+            !is_aligned(reinterpret_cast<uintptr_t>(buffer), buffer_alignment))
             return errc::buffer_too_small;
         if (const errc refused = check_pool(map, pool); refused != errc::ok)
             return refused;
-        auto* manager = ::new (buffer, placement) tag_storage_manager(map, pool, maintenance);
+        auto* manager = ::new (buffer, placement_new) tag_storage_manager(map, pool, maintenance);
         unsigned char* base = static_cast<unsigned char*>(buffer);
         for (uint32_t r = 0; r < map.region_count(); ++r) {
             const tag_region& region = map.region(r);
@@ -242,7 +242,6 @@ private:
         uint64_t ref_index[tag_map::max_regions];
         size_t bitmaps, refs, total;
     };
-    static constexpr size_t align_up(size_t x) noexcept { return (x + 63) & ~size_t{63}; }
     static constexpr layout layout_of(const tag_map& map) noexcept {
         layout l{};
         uint64_t words = 0, refs = 0;

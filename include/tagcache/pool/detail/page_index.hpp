@@ -7,13 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../base/assert.hpp"
-#include "../base/index.hpp"
+#include "../../base/assert.hpp"
+#include "../../base/index.hpp"
+#include "../key.hpp"
 #include "hash.hpp"
-#include "key.hpp"
 #include "slot.hpp"
 
-namespace tagcache {
+namespace tagcache::detail {
 
 class page_index {
 public:
@@ -157,4 +157,4 @@ private:
     uint32_t memo_bucket_ = 0; // ... and its bucket
 };
 
-} // namespace tagcache
+} // namespace tagcache::detail

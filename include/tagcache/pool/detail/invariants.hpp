@@ -1,17 +1,17 @@
-// cleancache_pool::check_invariants(): the pool's invariants (docs/design.md), one check per
+// pool_core::check_invariants(): the pool's invariants (docs/design.md), one check per
 // part: the donors' slots and counters, the page index, the folio rings and their eviction
 // order, the discard records (discardable page memory), and the accounting of cached pages by
 // inode, filesystem and gauge. O(pool size); for
-// tests and debugging, not for production paths. Included by cleancache_pool.hpp.
+// tests and debugging, not for production paths. Included by ../cleancache_pool.hpp.
 // Freestanding.
 #pragma once
 
-#include "cleancache_pool.hpp"
+#include "pool_core.hpp"
 
-namespace tagcache {
+namespace tagcache::detail {
 
 template <pool_config Config>
-const char* cleancache_pool<Config>::check_invariants() const noexcept {
+const char* pool_core<Config>::check_invariants() const noexcept {
     lock_guard guard(lock_);
     const uint32_t used = donors_.slots_used();
     if (const char* broken = check_donors())
@@ -29,7 +29,7 @@ const char* cleancache_pool<Config>::check_invariants() const noexcept {
 // Per donor: every page in exactly one state, no copy in flight, and the donor's counters agree
 // with the states; pfn -> slot and slot -> pfn are inverse.
 template <pool_config Config>
-const char* cleancache_pool<Config>::check_donors() const noexcept {
+const char* pool_core<Config>::check_donors() const noexcept {
     for (uint32_t d = 0; d < donors_.count(); ++d) {
         const donor_entry& e = donors_[d];
         uint32_t free = 0, cached = 0, in_flight = 0, owned = 0;
@@ -72,7 +72,7 @@ const char* cleancache_pool<Config>::check_donors() const noexcept {
 // inode and per filesystem, the others to `stale`; handle references equal the pages holding
 // them; live handles are findable.
 template <pool_config Config>
-const char* cleancache_pool<Config>::check_accounting() const noexcept {
+const char* pool_core<Config>::check_accounting() const noexcept {
     const uint32_t used = donors_.slots_used();
     uint64_t live = 0, stale = 0, cached_total = 0;
     for (uint32_t slot = 0; slot < used; ++slot) {
@@ -112,7 +112,7 @@ const char* cleancache_pool<Config>::check_accounting() const noexcept {
 // discarded is in no structure any more: its slot is free (or donor-owned after a take-back),
 // which the checks of the donors, the index and the rings above already hold it to.
 template <pool_config Config>
-const char* cleancache_pool<Config>::check_discards() const noexcept {
+const char* pool_core<Config>::check_discards() const noexcept {
     const uint32_t used = donors_.slots_used();
     for (uint32_t slot = 0; slot < used; ++slot)
         if (slots_[slot].state() == slot_state::cached)
@@ -121,4 +121,4 @@ const char* cleancache_pool<Config>::check_discards() const noexcept {
     return nullptr;
 }
 
-} // namespace tagcache
+} // namespace tagcache::detail

@@ -5,23 +5,16 @@
 
 #include <stdint.h>
 
-#include "../base/assert.hpp"
-#include "../base/error.hpp"
-#include "../base/index.hpp"
-#include "../base/result.hpp"
-#include "../base/span.hpp"
-#include "../base/types.hpp"
-#include "../concepts/donor_choice.hpp"
+#include "../../base/assert.hpp"
+#include "../../base/error.hpp"
+#include "../../base/index.hpp"
+#include "../../base/result.hpp"
+#include "../../base/span.hpp"
+#include "../../base/types.hpp"
+#include "../../concepts/donor_choice.hpp"
+#include "../donors.hpp"
 
-namespace tagcache {
-
-// Which blocks of each of a donor's ranges a pool holds: block b (counted from the range's
-// first) when b % stride == phase. A pool on its own holds them all ({1, 0}); shard s of a
-// sharded pool of S shards holds {S, s}, so that however little of a range is donated, and in
-// whatever order, its blocks spread over the shards.
-struct block_share {
-    uint32_t stride = 1, phase = 0;
-};
+namespace tagcache::detail {
 
 // Pages of a range of `blocks` blocks of `block_pages` that `share` holds.
 constexpr uint64_t shared_pages(uint64_t blocks, uint32_t block_pages, block_share share) noexcept {
@@ -55,11 +48,6 @@ struct donor_entry {
     uint32_t holding = 0;  // pending, cached or draining
     uint32_t cached = 0;   // cached (restorable, or invalidated and not yet reclaimed)
     uint64_t recalled = 0; // pages taken back while they held data (a counter)
-};
-
-// Room left for donors: how many more may register, with how many ranges and slots in all.
-struct donor_room {
-    uint32_t donors = 0, ranges = 0, slots = 0;
 };
 
 // The checks every pool makes of a new donor's ranges: each non-empty, not wrapping around, a
@@ -187,6 +175,18 @@ public:
         return donor;
     }
 
+    // The one lookup of a caller's (donor, pfn): the page's slot, or why there is none
+    // (errc::unknown_donor: no such donor; errc::not_donor_page: a pfn it did not register).
+    result<uint32_t> find(uint32_t donor, pfn_t pfn) const noexcept {
+        if (donor >= count_)
+            return errc::unknown_donor;
+        const uint32_t slot = slot_of(donor, pfn);
+        if (slot == no_slot)
+            return errc::not_donor_page;
+        return slot;
+    }
+    bool known(uint32_t donor) const noexcept { return donor < count_; }
+
     // The slot of `pfn` if donor `donor` registered it, else no_slot. O(log ranges of the donor).
     uint32_t slot_of(uint32_t donor, pfn_t pfn) const noexcept {
         const donor_entry& entry = donors_[donor];
@@ -271,4 +271,4 @@ private:
     uint32_t slots_used_ = 0;
 };
 
-} // namespace tagcache
+} // namespace tagcache::detail

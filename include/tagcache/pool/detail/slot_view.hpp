@@ -4,11 +4,11 @@
 
 #include <stdint.h>
 
-#include "../concepts/placement.hpp"
+#include "../../concepts/placement.hpp"
 #include "donor_table.hpp"
 #include "slot.hpp"
 
-namespace tagcache {
+namespace tagcache::detail {
 
 template <uint32_t MaxDonors>
 class pool_slot_view {
@@ -33,4 +33,4 @@ private:
 
 static_assert(free_slot_view<pool_slot_view<1>>);
 
-} // namespace tagcache
+} // namespace tagcache::detail

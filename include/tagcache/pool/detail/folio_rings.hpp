@@ -13,12 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../base/index.hpp"
-#include "../concepts/eviction.hpp"
-#include "key.hpp"
+#include "../../base/index.hpp"
+#include "../../concepts/eviction.hpp"
+#include "../key.hpp"
 #include "slot.hpp"
 
-namespace tagcache {
+namespace tagcache::detail {
 
 template <eviction_policy Eviction>
 class folio_rings {
@@ -200,4 +200,4 @@ private:
     uint32_t lingering_ = 0; // slots still listed in the order whose folio left
 };
 
-} // namespace tagcache
+} // namespace tagcache::detail

@@ -4,9 +4,9 @@
 
 #include <stdint.h>
 
-#include "key.hpp"
+#include "../key.hpp"
 
-namespace tagcache {
+namespace tagcache::detail {
 
 // Every slot is in exactly one state (docs/design.md, invariant 4, refined for copies in flight):
 enum class slot_state : uint8_t {
@@ -83,4 +83,4 @@ struct slot_meta {
 
 static_assert(sizeof(slot_meta) == 20, "slot metadata must stay at 20 bytes");
 
-} // namespace tagcache
+} // namespace tagcache::detail

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-namespace tagcache {
+namespace tagcache::detail {
 
 template <bool Enabled>
 class discard_records {
@@ -53,4 +53,4 @@ private:
     uint32_t* generation_ = nullptr;
 };
 
-} // namespace tagcache
+} // namespace tagcache::detail

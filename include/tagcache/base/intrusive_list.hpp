@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "../base/assert.hpp"
+#include "assert.hpp"
 
 namespace tagcache {
 

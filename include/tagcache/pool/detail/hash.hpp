@@ -3,7 +3,7 @@
 
 #include <stdint.h>
 
-namespace tagcache {
+namespace tagcache::detail {
 
 // The splitmix64 finaliser (Steele, Lea, Flood, "Fast splittable pseudorandom number
 // generators", OOPSLA 2014): every input bit affects every output bit, so the top bits make
@@ -15,4 +15,4 @@ constexpr uint64_t mix64(uint64_t x, uint64_t seed) noexcept {
     return x ^ (x >> 31);
 }
 
-} // namespace tagcache
+} // namespace tagcache::detail

@@ -1,16 +1,17 @@
-// cleancache_pool's backend: donors lend pages and take them back. A take-back reads top to
-// bottom here: take_back() -> take_locked() -> take_cached(), then the wait for copies.
-// Included by cleancache_pool.hpp. Freestanding.
+// pool_core's backend: donors lend pages and take them back. A take-back reads top to bottom
+// here: take_back() -> take_locked() -> take_cached(), then the wait for copies; last, the host's
+// notice that it discarded pages (discardable page memory). Included by ../cleancache_pool.hpp.
+// Freestanding.
 #pragma once
 
-#include "cleancache_pool.hpp"
+#include "pool_core.hpp"
 
-namespace tagcache {
+namespace tagcache::detail {
 
 // ---- donation -----------------------------------------------------------------------------
 
 template <pool_config Config>
-result<void> cleancache_pool<Config>::donate(uint32_t donor, pfn_t pfn) noexcept {
+result<void> pool_core<Config>::donate(uint32_t donor, pfn_t pfn) noexcept {
     lock_guard guard(lock_);
     if (const errc e = donate_locked(donor, pfn); e != errc::ok)
         return e;
@@ -19,8 +20,8 @@ result<void> cleancache_pool<Config>::donate(uint32_t donor, pfn_t pfn) noexcept
 
 template <pool_config Config>
 template <class OnRefused>
-uint64_t cleancache_pool<Config>::donate_range(uint32_t donor, pfn_range range,
-                                               OnRefused&& on_refused) noexcept {
+uint64_t pool_core<Config>::donate_range(uint32_t donor, pfn_range range,
+                                         OnRefused&& on_refused) noexcept {
     uint64_t accepted = 0;
     for (uint64_t done = 0; done < range.count;) {
         lock_guard guard(lock_);
@@ -36,12 +37,11 @@ uint64_t cleancache_pool<Config>::donate_range(uint32_t donor, pfn_range range,
 }
 
 template <pool_config Config>
-errc cleancache_pool<Config>::donate_locked(uint32_t donor, pfn_t pfn) noexcept {
-    if (donor >= donors_.count())
-        return errc::unknown_donor;
-    const uint32_t slot = donors_.slot_of(donor, pfn);
-    if (slot == no_slot)
-        return errc::not_donor_page;
+errc pool_core<Config>::donate_locked(uint32_t donor, pfn_t pfn) noexcept {
+    const result<uint32_t> found = donors_.find(donor, pfn);
+    if (!found)
+        return found.error();
+    const uint32_t slot = *found;
     slot_meta& s = slots_[slot];
     if (s.state() != slot_state::donor_owned)
         return errc::already_donated;
@@ -60,7 +60,7 @@ errc cleancache_pool<Config>::donate_locked(uint32_t donor, pfn_t pfn) noexcept 
 // 1. Under the lock, the page leaves the pool (take_locked). 2. Without it, wait until no copy
 // is in flight on the page: copies never sleep, so this is at most one folio copy.
 template <pool_config Config>
-result<void> cleancache_pool<Config>::take_back(uint32_t donor, pfn_t pfn) noexcept {
+result<void> pool_core<Config>::take_back(uint32_t donor, pfn_t pfn) noexcept {
     uint32_t slot = no_slot;
     {
         lock_guard guard(lock_);
@@ -76,12 +76,11 @@ result<void> cleancache_pool<Config>::take_back(uint32_t donor, pfn_t pfn) noexc
 // left alone (their stale entries are unlinked by later lookups), since finding a predecessor
 // in a chain is only expected O(1).
 template <pool_config Config>
-errc cleancache_pool<Config>::take_locked(uint32_t donor, pfn_t pfn, uint32_t* slot_out) noexcept {
-    if (donor >= donors_.count())
-        return errc::unknown_donor;
-    const uint32_t slot = donors_.slot_of(donor, pfn);
-    if (slot == no_slot)
-        return errc::not_donor_page;
+errc pool_core<Config>::take_locked(uint32_t donor, pfn_t pfn, uint32_t* slot_out) noexcept {
+    const result<uint32_t> found = donors_.find(donor, pfn);
+    if (!found)
+        return found.error();
+    const uint32_t slot = *found;
     slot_meta& s = slots_[slot];
     donor_entry& entry = donors_[donor];
     switch (s.state()) {
@@ -114,41 +113,20 @@ errc cleancache_pool<Config>::take_locked(uint32_t donor, pfn_t pfn, uint32_t* s
 }
 
 // A cached page is taken: its data is dropped, and under drop_whole_folio so is the rest of its
-// folio (the other pages are released, and stay in their index chains as stale entries).
-// A page of an inode or filesystem invalidated but not yet reclaimed held no restorable data:
-// it was counted as invalidated, and counts as neither recalled nor collateral (a folio's
-// pages share their inode, so they are all restorable or all stale).
+// folio (folio_leaves). A page of an invalidated inode held no restorable data: it counts as
+// neither recalled nor collateral.
 template <pool_config Config>
-void cleancache_pool<Config>::take_cached(uint32_t donor, uint32_t slot) noexcept {
-    const bool live = handle_live(slot_handle(slot));
-    if (live) {
+void pool_core<Config>::take_cached(uint32_t donor, uint32_t slot) noexcept {
+    if (folio_leaves<leaving::taken>(slot)) {
         stats_.record(pool_event::recalled, 1);
         ++donors_[donor].recalled;
     }
-    if (drop_whole && slots_[slot].link != slot) {
-        const uint32_t head = folios_.head_of(slot);
-        uint32_t collateral = 0;
-        folios_.remove_folio(head, false, [&](uint32_t at) noexcept {
-            if (at == slot)
-                return;
-            const uint32_t d = donors_.donor_of(at);
-            uncount_cached(at, d);
-            release_slot(at, d);
-            ++collateral;
-        });
-        stats_.record(pool_event::collateral_dropped, live ? collateral : 0);
-    } else {
-        folios_.remove_page(slot);
-    }
-    uncount_cached(slot, donor);
-    inodes_.unref(slots_[slot].inode);
-    --donors_[donor].holding;
 }
 
 template <pool_config Config>
 template <class OnRefused>
-uint64_t cleancache_pool<Config>::take_back_range(uint32_t donor, pfn_range range,
-                                                  OnRefused&& on_refused) noexcept {
+uint64_t pool_core<Config>::take_back_range(uint32_t donor, pfn_range range,
+                                            OnRefused&& on_refused) noexcept {
     uint64_t taken = 0;
     for (uint64_t i = 0; i < range.count; ++i) {
         const auto r = take_back(donor, range.first + i);
@@ -160,4 +138,36 @@ uint64_t cleancache_pool<Config>::take_back_range(uint32_t donor, pfn_range rang
     return taken;
 }
 
-} // namespace tagcache
+// ---- the host's discard notice -------------------------------------------------------------
+
+// The host says it discarded `range` of the donor's pages (discardable page memory only): the
+// whole range is checked first, then each cached page dropped, one per critical section
+// (pool_core::drop_discarded: it leaves as a page taken back would, but stays donated).
+template <pool_config Config>
+result<uint64_t> pool_core<Config>::on_discarded(uint32_t donor, pfn_range range) noexcept {
+    if (range.first + range.count < range.first)
+        return errc::address_overflow;
+    // Checked first, so that a refused range changes nothing; 64 pages per critical section
+    // (a donor's ranges never change once registered).
+    if (range.count == 0) { // no page to look up: only the donor
+        lock_guard guard(lock_);
+        return donors_.known(donor) ? result<uint64_t>(uint64_t{0})
+                                    : result<uint64_t>(errc::unknown_donor);
+    }
+    for (uint64_t checked = 0; checked < range.count;) {
+        lock_guard guard(lock_);
+        for (uint32_t batch = 0; batch < 64 && checked < range.count; ++batch, ++checked)
+            if (const result<uint32_t> slot = donors_.find(donor, range.first + checked); !slot)
+                return slot.error();
+    }
+    uint64_t dropped = 0;
+    for (uint64_t i = 0; i < range.count; ++i) {
+        lock_guard guard(lock_); // one page per critical section: bounded, as take-back
+        const uint32_t slot = donors_.slot_of(donor, range.first + i);
+        if (slots_[slot].state() == slot_state::cached && drop_discarded(slot))
+            ++dropped;
+    }
+    return dropped;
+}
+
+} // namespace tagcache::detail

@@ -7,12 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../base/error.hpp"
-#include "../base/placement.hpp"
-#include "../base/result.hpp"
-#include "key.hpp"
+#include "../../base/error.hpp"
+#include "../../base/placement_new.hpp"
+#include "../../base/result.hpp"
+#include "../key.hpp"
 
-namespace tagcache {
+namespace tagcache::detail {
 
 class filesystem_table {
 public:
@@ -29,7 +29,7 @@ public:
         entries_ = static_cast<entry*>(storage);
         count_ = count;
         for (uint32_t i = 0; i < count; ++i)
-            ::new (static_cast<void*>(entries_ + i), placement) entry();
+            ::new (static_cast<void*>(entries_ + i), placement_new) entry();
     }
 
     // The lowest free id.
@@ -72,4 +72,4 @@ private:
     uint32_t count_ = 0;
 };
 
-} // namespace tagcache
+} // namespace tagcache::detail

@@ -4,7 +4,8 @@
 //     struct my_config : tagcache::default_pool_config {
 //         using lock = tagcache::ticket_spinlock;
 //         using page_memory = tagcache::mapped_page_memory;
-//         static constexpr tagcache::partial_take on_partial_take = tagcache::partial_take::split_folio;
+//         static constexpr tagcache::partial_take on_partial_take =
+//         tagcache::partial_take::split_folio;
 //     };
 //
 // pool_config.hpp states what a configuration must provide. Freestanding.
