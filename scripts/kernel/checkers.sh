@@ -65,6 +65,15 @@ for arch in $arches; do
         # them the donor region; 181 of the tag-storage guest's 264).
         TAGCACHE_WL_FILES_MIB=128 scripts/kernel/workload.sh --fs ext4 --no-fault --passes 2 \
             arm64 || fail "arm64: workload.sh"
+        # lockdep saw the core's locks: the pool's and the manager's classes (the self-test
+        # takes both), registered while the module was loaded.
+        classes=$(grep -a -m1 '^WL lockdep classes' build/kernel/arm64/wl-checkers/selftest.log |
+            tr -d '\r' || true)
+        if [[ $classes == *tagcache_pool_lock* && $classes == *tagcache_tags_lock* ]]; then
+            echo "  arm64: ${classes#WL }"
+        else
+            fail "arm64: lockdep did not learn the core's lock classes ('$classes')"
+        fi
         TAGCACHE_TAGS_HOT_MIB=128 TAGCACHE_TAGS_MTE_MIB=32 scripts/kernel/tags.sh --passes 1 \
             --rounds 3 || fail "arm64: tags.sh"
         [[ -z $planted ]] || planted_boot arm64 out_of_bounds \
@@ -76,6 +85,8 @@ for arch in $arches; do
         kcsan=$(cat build/kernel/x86_64/wl-checkers/*.log | tr -d '\r' |
             grep -c 'BUG: KCSAN:' || true)
         echo "  x86_64: KCSAN reports not involving tagcache (counted, not judged): $kcsan"
+        echo "  x86_64 ext4-backend: $(grep -a -m1 '^WL kcsan' \
+            build/kernel/x86_64/wl-checkers/ext4-backend.log | tr -d '\r' | cut -c4-)"
         [[ -z $planted ]] || planted_boot x86_64 data_race \
             'BUG: KCSAN: data-race in tagcache_plant_data_race'
         ;;
