@@ -75,7 +75,7 @@ for arch in $arches; do
             fail "arm64: lockdep did not learn the core's lock classes ('$classes')"
         fi
         TAGCACHE_TAGS_HOT_MIB=128 TAGCACHE_TAGS_MTE_MIB=32 scripts/kernel/tags.sh --passes 1 \
-            --rounds 3 || fail "arm64: tags.sh"
+            --rounds 4 || fail "arm64: tags.sh"
         [[ -z $planted ]] || planted_boot arm64 out_of_bounds \
             'BUG: KASAN: slab-out-of-bounds in tagcache_plant_out_of_bounds'
         ;;
