@@ -33,8 +33,7 @@ inline void require_memory(const std::string& what, uint64_t bytes) {
     const uint64_t have = physical_memory_bytes();
     if (have != 0 && bytes > have)
         throw std::invalid_argument(what + " needs about " + human_bytes(bytes) +
-                                    " of memory, more than this computer's " +
-                                    human_bytes(have));
+                                    " of memory, more than this computer's " + human_bytes(have));
 }
 
 // A simulated machine costs about this much host memory per page of tagged memory, for both

@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../concepts/eviction.hpp"
 #include "../base/intrusive_list.hpp"
+#include "../concepts/eviction.hpp"
 
 namespace tagcache {
 

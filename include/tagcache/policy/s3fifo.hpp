@@ -12,9 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../base/intrusive_list.hpp"
 #include "../concepts/eviction.hpp"
 #include "ghost_keys.hpp"
-#include "../base/intrusive_list.hpp"
 
 namespace tagcache {
 

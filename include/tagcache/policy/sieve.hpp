@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../concepts/eviction.hpp"
 #include "../base/intrusive_list.hpp"
+#include "../concepts/eviction.hpp"
 
 namespace tagcache {
 
