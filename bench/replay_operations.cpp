@@ -6,15 +6,11 @@
 //
 //   tagcache_replay_operations TRACE CAPACITY [lru|fifo|clock|sieve|s3fifo|arc]
 #include <tagcache/tagcache.hpp>
-#include <tagsim/eviction_policies.hpp>
-#include <tagsim/lis_trace.hpp>
 #include <tagsim/replay.hpp>
 
-#include <cstdio>
-#include <cstdlib>
 #include <span>
-#include <string>
-#include <vector>
+
+#include "replay_command.hpp"
 
 namespace {
 
@@ -86,21 +82,8 @@ uint64_t replay(std::span<const uint64_t> requests, uint32_t capacity) {
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 3) {
-        std::fprintf(stderr, "usage: %s TRACE CAPACITY [lru|fifo|clock|sieve|s3fifo|arc]\n",
-                     argv[0]);
-        return 2;
-    }
-    const std::vector<uint64_t> requests = tagcache::sim::read_lis_requests(argv[1]);
-    const auto capacity = static_cast<uint32_t>(std::strtoul(argv[2], nullptr, 10));
-    const std::string policy = argc > 3 ? argv[3] : "lru";
-    uint64_t hits = 0;
-    if (!tagcache::sim::with_policy(
-            policy, [&]<class Eviction>() { hits = replay<Eviction>(requests, capacity); })) {
-        std::fprintf(stderr, "unknown policy %s (choose %s)\n", policy.c_str(),
-                     tagcache::sim::policy_list().c_str());
-        return 2;
-    }
-    std::printf("requests %zu hits %llu\n", requests.size(), static_cast<unsigned long long>(hits));
-    return 0;
+    return replay_command(
+        argc, argv, []<class Eviction>(std::span<const uint64_t> requests, uint32_t capacity) {
+            return replay<Eviction>(requests, capacity);
+        });
 }
