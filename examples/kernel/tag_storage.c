@@ -62,7 +62,6 @@ static struct {
 	bool hooks_registered;
 	struct ts_path_counters path[TS_PATHS];
 	atomic64_t released, release_unreserved, release_outside, release_failed;
-	atomic64_t peak_blocks;
 	struct dentry *debugfs;
 } ts;
 
@@ -190,18 +189,6 @@ static void ts_to_tags(void *context, uint64_t first_tag_pfn, uint64_t count)
 /* ---- the kernel's hooks ----------------------------------------------------------------------- */
 
 #ifdef CONFIG_TAG_STORAGE_HOOKS
-static void ts_note_peak(void)
-{
-	struct tagcache_tag_stats stats;
-	s64 peak;
-
-	tagcache_tags_get_stats(ts.tags, &stats);
-	peak = atomic64_read(&ts.peak_blocks);
-	while ((s64)stats.blocks_in_use > peak &&
-	       !atomic64_try_cmpxchg(&ts.peak_blocks, &peak, stats.blocks_in_use))
-		;
-}
-
 static void ts_reserve(struct page *page, enum tag_storage_path path)
 {
 	struct ts_path_counters *counters = &ts.path[path];
@@ -216,7 +203,6 @@ static void ts_reserve(struct page *page, enum tag_storage_path path)
 		sample = atomic_inc_return(&counters->samples) - 1;
 		if (sample < TS_SAMPLES)
 			counters->latency_ns[sample] = min_t(u64, ns, U32_MAX);
-		ts_note_peak();
 		break;
 	case TAGCACHE_E_already_reserved: /* set_page_mte_tagged() races in 6.1 */
 		atomic64_inc(&counters->already);
@@ -295,8 +281,8 @@ static int ts_show(struct seq_file *m, void *v)
 	seq_printf(m, "released %lld\nrelease_unreserved %lld\nrelease_outside %lld\nrelease_failed %lld\n",
 		   atomic64_read(&ts.released), atomic64_read(&ts.release_unreserved),
 		   atomic64_read(&ts.release_outside), atomic64_read(&ts.release_failed));
-	seq_printf(m, "pages_reserved %llu\nblocks_in_use %llu\npeak_blocks_in_use %lld\nblocks_claimed %llu\nblocks_returned %llu\n",
-		   stats.pages_reserved, stats.blocks_in_use, atomic64_read(&ts.peak_blocks),
+	seq_printf(m, "pages_reserved %llu\nblocks_in_use %llu\npeak_blocks_in_use %llu\nblocks_claimed %llu\nblocks_returned %llu\n",
+		   stats.pages_reserved, stats.blocks_in_use, stats.peak_blocks_in_use,
 		   stats.blocks_claimed, stats.blocks_returned);
 	if (scratch)
 		for (p = 0; p < TS_PATHS; ++p)

@@ -476,7 +476,8 @@ void tagcache_tags_get_stats(const tagcache_tags* tags, tagcache_tag_stats* out)
     visit(tags, [&](auto& core) noexcept {
         const tagcache::tag_stats s = core.stats();
         *out = tagcache_tag_stats{s.reservations,    s.releases,       s.blocks_claimed,
-                                  s.blocks_returned, s.pages_reserved, s.blocks_in_use};
+                                  s.blocks_returned, s.pages_reserved, s.blocks_in_use,
+                                  s.peak_blocks_in_use};
         return 0;
     });
 }

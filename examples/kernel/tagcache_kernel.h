@@ -282,6 +282,7 @@ struct tagcache_tag_hooks {
 struct tagcache_tag_stats {
 	uint64_t reservations, releases, blocks_claimed, blocks_returned;
 	uint64_t pages_reserved, blocks_in_use; /* gauges */
+	uint64_t peak_blocks_in_use;		/* blocks_in_use's highest value */
 };
 
 size_t tagcache_tags_bytes(const struct tagcache_map *map);

@@ -192,6 +192,7 @@ TEST_CASE("random reservations and releases match a reference model", "[tags][ra
     small_machine m(24, block_bytes); // 768 data pages
     const tag_region& region = m.map.region(0);
     std::set<uint64_t> reserved; // data page offsets
+    uint64_t peak = 0;           // blocks in use, the highest after any operation
     for (int op = 0; op < 4000; ++op) {
         const unsigned order = static_cast<unsigned>(random() % 7);
         const uint64_t offset = (random() % region.memory.count) & ~((uint64_t{1} << order) - 1);
@@ -211,6 +212,10 @@ TEST_CASE("random reservations and releases match a reference model", "[tags][ra
                 for (uint64_t i = offset; i < offset + (uint64_t{1} << order); ++i)
                     reserved.erase(i);
         }
+        // A reserve only claims blocks and a release only returns them, so the highest gauge
+        // seen after an operation is the peak.
+        peak = std::max(peak, m.manager->stats().blocks_in_use);
+        REQUIRE(m.manager->stats().peak_blocks_in_use == peak);
         if (op % 97 == 0) {
             for (uint64_t b = 0; b < region.block_count(); ++b) {
                 const pfn_range data = region.data_pages_of_block(b);

@@ -37,6 +37,7 @@ struct tag_stats {
     uint64_t blocks_returned = 0; // blocks whose count went n -> 0 (donated again)
     uint64_t pages_reserved = 0;  // gauge: tagged data pages
     uint64_t blocks_in_use = 0;   // gauge: blocks holding tags
+    uint64_t peak_blocks_in_use = 0; // the gauge's highest value since creation
 };
 
 template <class Config = default_tag_config>
@@ -270,7 +271,8 @@ private:
         TAGCACHE_ASSERT(taken == tags.count, "the pool refused to return a donated tag page");
         maintenance_.to_tags(tags);
         ++stats_.blocks_claimed;
-        ++stats_.blocks_in_use;
+        if (++stats_.blocks_in_use > stats_.peak_blocks_in_use)
+            stats_.peak_blocks_in_use = stats_.blocks_in_use;
     }
 
     // n -> 0: back to data memory, lent to the pool again.
