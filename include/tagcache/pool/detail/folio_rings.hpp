@@ -164,7 +164,7 @@ public:
             uint32_t at = slot;
             do {
                 const slot_meta& m = slots_[at];
-                if (m.state() != slot_state::cached || m.inode != s.inode ||
+                if (m.state() != slot_state::cached || m.inode() != s.inode() ||
                     m.order() != s.order() || (m.index() >> s.order()) != (s.index() >> s.order()))
                     return "folio ring holds a page of another folio";
                 ring_heads += m.head() ? 1u : 0u;

@@ -66,6 +66,7 @@ public:
             free_head_ = i;
         }
         in_use_ = 0;
+        forget();
     }
 
     // The live handle of (fs, inode), or no_inode. `generation_of(fs)` gives a filesystem's
@@ -109,6 +110,7 @@ public:
                   0};
         head = handle;
         ++in_use_;
+        remember(fs, inode, handle);
         return handle;
     }
 
@@ -123,14 +125,12 @@ public:
 
     // Drops a reference; a dead entry with none left is freed, and so is a live one (no page
     // of it remains, so keeping it would only fill the table).
-    void unref(uint32_t handle) noexcept {
+    // The common case inline, the last reference's work out of line.
+    [[gnu::always_inline]] void unref(uint32_t handle) noexcept {
         entry& e = entries_[handle];
         TAGCACHE_ASSERT(e.refs > 0, "inode handle reference count underflow");
-        if (--e.refs != 0)
-            return;
-        if (!(e.flags & dead_flag))
-            unlink(handle);
-        release(handle);
+        if (--e.refs == 0) [[unlikely]]
+            free_unreferenced(handle);
     }
 
     // Live means resolvable: not killed and its filesystem not invalidated since.
@@ -140,9 +140,21 @@ public:
         return e.fs != free_fs && !(e.flags & dead_flag) && e.fs_generation == generation_of(e.fs);
     }
 
-    // Advances whenever a handle stops resolving or is freed: a caller that remembers a live
-    // handle may trust it while this has not moved (and no filesystem was invalidated).
-    uint32_t changes() const noexcept { return changes_; }
+    // The handle last found or created, remembered while it stays live: consecutive operations
+    // on one file (the common case) then skip the hash and the entry. Two compares, where an
+    // epoch to check would take three more (scripts/replay_instructions.sh). Forgotten whenever
+    // any handle stops resolving or is freed, and by forget(), which the pool calls when a
+    // filesystem is invalidated (its handles stop resolving without this table knowing).
+    bool remembers(uint32_t fs, uint64_t inode) const noexcept {
+        return memo_inode_ == inode && memo_fs_ == fs;
+    }
+    uint32_t remembered() const noexcept { return memo_handle_; }
+    void remember(uint32_t fs, uint64_t inode, uint32_t handle) noexcept {
+        memo_inode_ = inode;
+        memo_fs_ = fs;
+        memo_handle_ = handle;
+    }
+    void forget() noexcept { memo_fs_ = no_filesystem; }
 
     entry& operator[](uint32_t handle) noexcept { return entries_[handle]; }
     const entry& operator[](uint32_t handle) const noexcept { return entries_[handle]; }
@@ -176,11 +188,17 @@ private:
         *link = e.hash_next;
     }
 
+    [[gnu::noinline]] void free_unreferenced(uint32_t handle) noexcept {
+        if (!(entries_[handle].flags & dead_flag))
+            unlink(handle);
+        release(handle);
+    }
+
     // Marks an already unlinked entry dead; frees it at once if nothing refers to it.
     void bury(uint32_t handle) noexcept {
         entry& e = entries_[handle];
         e.flags = static_cast<uint16_t>(e.flags | dead_flag);
-        ++changes_;
+        forget();
         if (e.refs == 0)
             release(handle);
     }
@@ -190,7 +208,7 @@ private:
         e = free_entry(free_head_);
         free_head_ = handle;
         --in_use_;
-        ++changes_;
+        forget();
     }
 
     entry* entries_ = nullptr;
@@ -199,7 +217,10 @@ private:
     uint32_t bucket_mask_ = 0;
     uint32_t free_head_ = no_inode;
     uint32_t in_use_ = 0;
-    uint32_t changes_ = 0;
+    static constexpr uint32_t no_filesystem = 0xFFFFFFFF; // matches no fs_id the pool accepts
+    uint64_t memo_inode_ = 0;
+    uint32_t memo_fs_ = no_filesystem;
+    uint32_t memo_handle_ = no_inode;
     uint64_t seed_ = 0;
 };
 

@@ -74,7 +74,7 @@ result<void> pool_core<Config>::remove_fs(fs_id fs) noexcept {
 template <pool_config Config>
 void pool_core<Config>::invalidate_fs_locked(fs_id fs, bool remove) noexcept {
     const uint64_t pages = filesystems_.invalidate(fs, remove);
-    ++fs_invalidations_; // every handle of `fs` stopped resolving
+    inodes_.forget(); // every handle of `fs` stopped resolving
     cached_ -= pages;
     stale_ += pages;
     stats_.record(pool_event::invalidated, pages);

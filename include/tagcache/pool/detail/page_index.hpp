@@ -30,17 +30,19 @@ public:
         for (uint32_t i = 0; i <= mask_; ++i)
             buckets_[i] = no_slot;
         memo_key_ = 0;
-        memo_bucket_ = bucket_number(0, 0);
+        memo_bucket_ = bucket_number(0);
     }
 
     // The chain head of (handle, index): one hash, reusable for a find and an insert. The last
     // key hashed is remembered, so that a store of the page a restore just missed (a page
     // cache's read, a demand-paging replay) hashes it once.
     uint32_t& bucket(uint32_t handle, uint64_t index) noexcept {
-        const uint64_t key = (uint64_t{handle} << page_index_bits) | index;
+        return bucket(slot_meta::interned_key(handle, index));
+    }
+    uint32_t& bucket(uint64_t key) noexcept {
         if (key != memo_key_) {
             memo_key_ = key;
-            memo_bucket_ = bucket_number(handle, index);
+            memo_bucket_ = bucket_number(key);
         }
         return buckets_[memo_bucket_];
     }
@@ -48,6 +50,7 @@ public:
     // The cached slot of (handle, index) in the chain starting at `head`, or no_slot. Entries
     // no longer cached are unlinked on the way. Expected O(1).
     uint32_t find(uint32_t& head, uint32_t handle, uint64_t index) noexcept {
+        const uint64_t key = slot_meta::interned_key(handle, index);
         uint32_t* link = &head;
         while (*link != no_slot) {
             const uint32_t slot = *link;
@@ -58,7 +61,7 @@ public:
                 s.set_in_chain(false);
                 continue;
             }
-            if (s.inode == handle && s.index() == index)
+            if (s.folio_key() == key)
                 return slot;
             link = &s.hash_next;
         }
@@ -78,7 +81,7 @@ public:
 
     // The chain head of a chained slot's key.
     uint32_t& bucket_of(uint32_t slot) noexcept {
-        return bucket(slots_[slot].inode, slots_[slot].index());
+        return bucket(slots_[slot].folio_key());
     }
 
     // Takes `slot` out of its chain if it is in one. Expected O(1): finds the predecessor.
@@ -117,13 +120,13 @@ public:
                 return "cached page missing from the index";
             uint32_t matches = 0, steps = 0;
             bool reachable = false;
-            for (uint32_t at = buckets_[bucket_number(s.inode, s.index())]; at != no_slot;
+            for (uint32_t at = buckets_[bucket_number(s.folio_key())]; at != no_slot;
                  at = slots_[at].hash_next) {
                 if (++steps > used)
                     return "index chain has a cycle";
                 reachable = reachable || at == slot;
                 const slot_meta& m = slots_[at];
-                if (m.state() == slot_state::cached && m.inode == s.inode && m.index() == s.index())
+                if (m.state() == slot_state::cached && m.folio_key() == s.folio_key())
                     ++matches;
             }
             if (!reachable || matches != 1)
@@ -136,7 +139,7 @@ public:
                     return "index chains longer than the pool";
                 if (!slots_[at].in_chain())
                     return "index chain entry without its in_chain flag";
-                if (bucket_number(slots_[at].inode, slots_[at].index()) != b)
+                if (bucket_number(slots_[at].folio_key()) != b)
                     return "index chain entry in the wrong bucket";
             }
         }
@@ -144,8 +147,7 @@ public:
     }
 
 private:
-    uint32_t bucket_number(uint32_t handle, uint64_t index) const noexcept {
-        const uint64_t key = (uint64_t{handle} << page_index_bits) | index;
+    uint32_t bucket_number(uint64_t key) const noexcept {
         return static_cast<uint32_t>(mix64(key, seed_) >> 32) & mask_;
     }
 

@@ -193,22 +193,16 @@ private:
     bool handle_live(uint32_t handle) const noexcept {
         return inodes_.live(handle, generation_of());
     }
-    // The live handle of (fs, inode), or no_inode. The last one found is remembered:
-    // consecutive operations on one file (the common case) then skip the hash and the entry.
-    // The memo holds while no handle died or was freed and no filesystem was invalidated.
+    // The live handle of (fs, inode), or no_inode; the last one found is remembered
+    // (inode_table::remembers).
     uint32_t live_handle(fs_id fs, uint64_t inode) noexcept {
-        if (memo_.handle != no_inode && memo_.epoch == handle_epoch() && memo_.inode == inode &&
-            memo_.fs == fs)
-            return memo_.handle;
+        if (inodes_.remembers(fs, inode))
+            return inodes_.remembered();
         const uint32_t handle = inodes_.find(static_cast<uint16_t>(fs), inode, generation_of());
         if (handle != no_inode)
-            remember_handle(fs, inode, handle);
+            inodes_.remember(fs, inode, handle);
         return handle;
     }
-    void remember_handle(fs_id fs, uint64_t inode, uint32_t handle) noexcept {
-        memo_ = handle_memo{inode, fs, handle, handle_epoch()};
-    }
-    uint32_t handle_epoch() const noexcept { return inodes_.changes() + fs_invalidations_; }
 
     void count_restored(uint32_t restored, uint32_t pages) noexcept {
         stats_.record(pool_event::restored, restored);
@@ -234,7 +228,7 @@ private:
             --stale_;
         }
     }
-    uint32_t slot_handle(uint32_t slot) const noexcept { return slots_[slot].inode; }
+    uint32_t slot_handle(uint32_t slot) const noexcept { return slots_[slot].inode(); }
 
     // The page no longer holds data: free, or draining while a copy is still in flight.
     void release_slot(uint32_t slot, uint32_t d) noexcept {
@@ -290,7 +284,7 @@ private:
                 index_.unlink(at);
             uncount_cached(at, d);
             if (Why == leaving::taken && at == slot) {
-                inodes_.unref(slots_[at].inode);
+                inodes_.unref(slots_[at].inode());
                 --donors_[d].holding;
             } else {
                 release_slot(at, d);
@@ -379,13 +373,6 @@ private:
     uint64_t cached_ = 0; // restorable pages
     uint64_t stale_ = 0;  // pages of invalidated inodes or filesystems not yet reclaimed
     uint32_t sweep_hand_ = 0;
-    struct handle_memo {
-        uint64_t inode;
-        fs_id fs;
-        uint32_t handle = no_inode;
-        uint32_t epoch;
-    } memo_{0, 0, no_inode, 0};     // live_handle()'s last answer
-    uint32_t fs_invalidations_ = 0; // advanced by invalidate_fs and remove_fs (wraps)
     uint32_t lock_releases_ = 0;    // times an operation let others in mid-way (wraps)
     // Last, so that pools without discardable memory keep the layout they had without it.
     [[no_unique_address]] discard_records<discardable> discards_; // empty unless discardable

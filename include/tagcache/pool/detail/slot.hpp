@@ -19,13 +19,17 @@ enum class slot_state : uint8_t {
 
 // The folio a page belongs to is a ring through `link`; the folio is named, for the eviction
 // policy, by its head (the flag `head`). A free slot lends `link` to the placement policy.
+//
+// The page's key is the interned folio key, handle << 40 | index, kept as two 32-bit halves (so
+// that nothing needs 8-byte alignment): an index lookup compares it whole, in one 64-bit load
+// where the compiler merges the halves, instead of rebuilding it from its fields.
 struct slot_meta {
-    uint32_t inode;     // interned inode handle (pending, cached, draining)
-    uint32_t index_low; // page index, bits 0..31
-    uint8_t index_high; // page index, bits 32..39
+    uint32_t key_low;   // page index, bits 0..31
+    uint32_t key_high;  // page index, bits 32..39 (bits 0..7); inode handle (bits 8..31)
     uint8_t bits;       // state (bits 0..2), folio order (bits 3..6), head (bit 7)
     uint8_t flags;      // in_chain (bit 0), listed (bit 1), lingering (bit 2)
     uint8_t copiers;    // copies in flight; read without the lock by take-back
+    uint8_t unused;
     uint32_t hash_next; // next slot in the index chain
     uint32_t link;      // next page of the folio ring, or the placement policy's free link
 
@@ -66,16 +70,20 @@ struct slot_meta {
     constexpr void set_lingering(bool on) noexcept {
         flags = static_cast<uint8_t>(on ? flags | lingering_bit : flags & (0xFFu ^ lingering_bit));
     }
-    constexpr uint64_t index() const noexcept {
-        return uint64_t{index_low} | (uint64_t{index_high} << 32);
-    }
-    constexpr void set_index(uint64_t index) noexcept {
-        index_low = static_cast<uint32_t>(index);
-        index_high = static_cast<uint8_t>(index >> 32);
-    }
     // The interned key, unique while the handle lives: handle << 40 | index.
     constexpr uint64_t folio_key() const noexcept {
-        return (uint64_t{inode} << page_index_bits) | index();
+        return uint64_t{key_low} | (uint64_t{key_high} << 32);
+    }
+    constexpr void set_key(uint32_t handle, uint64_t index) noexcept {
+        const uint64_t key = interned_key(handle, index);
+        key_low = static_cast<uint32_t>(key);
+        key_high = static_cast<uint32_t>(key >> 32);
+    }
+    // The interned inode handle (pending, cached, draining) and the page index.
+    constexpr uint32_t inode() const noexcept { return key_high >> (page_index_bits - 32); }
+    constexpr uint64_t index() const noexcept { return folio_key() & max_page_index; }
+    static constexpr uint64_t interned_key(uint32_t handle, uint64_t index) noexcept {
+        return (uint64_t{handle} << page_index_bits) | index;
     }
     uint8_t load_copiers() const noexcept { return __atomic_load_n(&copiers, __ATOMIC_ACQUIRE); }
     void store_copiers(uint8_t n) noexcept { __atomic_store_n(&copiers, n, __ATOMIC_RELEASE); }

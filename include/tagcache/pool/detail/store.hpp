@@ -77,7 +77,6 @@ uint32_t pool_core<Config>::acquire_inode(const page_key& key) noexcept {
                                     filesystems_.generation(static_cast<uint16_t>(key.fs)));
         if (handle != no_inode) {
             inodes_.ref(handle);
-            remember_handle(key.fs, key.inode, handle);
             return handle;
         }
         sweep(64);
@@ -138,8 +137,7 @@ void pool_core<Config>::claim(uint32_t slot, uint32_t d, uint32_t handle, uint64
     slot_meta& s = slots_[slot];
     index_.unlink(slot); // an index entry a take-back left behind
     folios_.purge(slot); // an eviction-order entry a dropped folio left behind
-    s.inode = handle;
-    s.set_index(index);
+    s.set_key(handle, index);
     s.set_order(order);
     s.set_head(false);
     s.set_state(slot_state::pending);

@@ -95,11 +95,11 @@ errc pool_core<Config>::take_locked(uint32_t donor, pfn_t pfn, uint32_t* slot_ou
     case slot_state::pending: // a store is copying into it: its publish will see this
         stats_.record(pool_event::recalled, 1);
         ++entry.recalled;
-        inodes_.unref(s.inode);
+        inodes_.unref(s.inode());
         --entry.holding;
         break;
     case slot_state::draining: // dropped already; its copy is still leaving
-        inodes_.unref(s.inode);
+        inodes_.unref(s.inode());
         --entry.holding;
         break;
     case slot_state::cached:
