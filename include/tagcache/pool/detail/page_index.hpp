@@ -25,6 +25,9 @@ public:
     void attach(void* storage, uint32_t buckets, slot_meta* slots, uint64_t seed) noexcept {
         buckets_ = static_cast<uint32_t*>(storage);
         mask_ = buckets - 1;
+        bucket_bits_ = 1; // one bucket: the top bit, masked off
+        while ((uint32_t{1} << bucket_bits_) < buckets)
+            ++bucket_bits_;
         slots_ = slots;
         seed_ = seed;
         for (uint32_t i = 0; i <= mask_; ++i)
@@ -148,11 +151,12 @@ public:
 
 private:
     uint32_t bucket_number(uint64_t key) const noexcept {
-        return static_cast<uint32_t>(mix64(key, seed_) >> 32) & mask_;
+        return static_cast<uint32_t>(fibonacci_hash(key, seed_, bucket_bits_)) & mask_;
     }
 
     uint32_t* buckets_ = nullptr;
     uint32_t mask_ = 0;
+    unsigned bucket_bits_ = 1; // log2 of the bucket count (1 for one bucket)
     slot_meta* slots_ = nullptr;
     uint64_t seed_ = 0;
     uint64_t memo_key_ = 0;    // the last key bucket() hashed ...
