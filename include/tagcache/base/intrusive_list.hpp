@@ -50,7 +50,7 @@ public:
         ++size_;
     }
 
-    constexpr void remove(list_links* links, uint32_t node) noexcept {
+    [[gnu::always_inline]] constexpr void remove(list_links* links, uint32_t node) noexcept {
         TAGCACHE_DEBUG_ASSERT(listed(links, node), "removing a node that is in no list");
         const list_links l = links[node];
         if (l.prev != list_links::end)

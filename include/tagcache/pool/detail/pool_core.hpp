@@ -31,6 +31,7 @@
 #include "folio_rings.hpp"
 #include "inode_table.hpp"
 #include "page_copy.hpp"
+#include "page_count.hpp"
 #include "page_index.hpp"
 #include "slot.hpp"
 #include "slot_view.hpp"
@@ -195,9 +196,12 @@ private:
     }
     // The live handle of (fs, inode), or no_inode; the last one found is remembered
     // (inode_table::remembers).
-    uint32_t live_handle(fs_id fs, uint64_t inode) noexcept {
-        if (inodes_.remembers(fs, inode))
+    [[gnu::always_inline]] uint32_t live_handle(fs_id fs, uint64_t inode) noexcept {
+        if (inodes_.remembers(fs, inode)) [[likely]]
             return inodes_.remembered();
+        return find_handle(fs, inode);
+    }
+    [[gnu::noinline]] uint32_t find_handle(fs_id fs, uint64_t inode) noexcept {
         const uint32_t handle = inodes_.find(static_cast<uint16_t>(fs), inode, generation_of());
         if (handle != no_inode)
             inodes_.remember(fs, inode, handle);
@@ -333,18 +337,32 @@ private:
     // Steps of the operations, each defined in its operation's file.
     bool evict_one() noexcept;                            // store.hpp
     void sweep(uint32_t budget) noexcept;                 // store.hpp
-    uint32_t acquire_inode(const page_key& key) noexcept; // store.hpp
-    uint32_t claim_slots(uint32_t pages, uint32_t handle, uint64_t index, unsigned order,
+    [[gnu::always_inline]] uint32_t acquire_inode(const page_key& key) noexcept; // store.hpp
+    [[gnu::noinline]] uint32_t acquire_new_inode(const page_key& key) noexcept;  // store.hpp
+    template <uint32_t Fixed>
+    result<void> store_folio(const page_key& key, unsigned order, page_count<Fixed> pages,
+                             const void* source, bool workingset) noexcept; // store.hpp
+    template <uint32_t Fixed>
+    uint32_t claim_slots(page_count<Fixed> pages, uint32_t handle, uint64_t index, unsigned order,
                          uint32_t* out) noexcept; // store.hpp
-    void claim(uint32_t slot, uint32_t d, uint32_t handle, uint64_t index, unsigned order) noexcept;
+    [[gnu::always_inline]] void claim(uint32_t slot, uint32_t d, uint32_t handle, uint64_t index,
+                                      unsigned order) noexcept; // store.hpp
     void release_pending(uint32_t slot) noexcept; // store.hpp
-    void replace_range_locked(uint32_t handle, uint64_t index, uint32_t pages,
+    template <uint32_t Fixed>
+    void replace_range_locked(uint32_t handle, uint64_t index, page_count<Fixed> pages,
                               uint32_t** buckets) noexcept; // store.hpp
-    void publish(const page_key& key, const uint32_t* slots, uint32_t pages, uint32_t handle,
+    template <uint32_t Fixed>
+    void publish(const page_key& key, const uint32_t* slots, page_count<Fixed> pages,
+                 uint32_t handle,
                  uint32_t* const* buckets, bool lock_was_released) noexcept; // store.hpp
-    template <bool Copying>
-    void begin_restore(const page_key& key, uint32_t pages, uint32_t* found) noexcept;
-    bitmap finish_restore(uint32_t pages, const uint32_t* found, const bitmap& intact) noexcept;
+    template <uint32_t Fixed>
+    result<bitmap> restore_folio(const page_key& key, page_count<Fixed> pages,
+                                 void* sink) noexcept; // restore.hpp
+    template <bool Copying, uint32_t Fixed>
+    void begin_restore(const page_key& key, page_count<Fixed> pages, uint32_t* found) noexcept;
+    template <uint32_t Fixed>
+    bitmap finish_restore(page_count<Fixed> pages, const uint32_t* found,
+                          const bitmap& intact) noexcept;
     uint32_t invalidate_range_locked(const page_key& key, unsigned order) noexcept;
     void invalidate_fs_locked(fs_id fs, bool remove) noexcept; // invalidation.hpp
     errc donate_locked(uint32_t donor, pfn_t pfn) noexcept;    // take_back.hpp

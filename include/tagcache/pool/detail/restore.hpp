@@ -12,7 +12,15 @@ auto pool_core<Config>::restore(const page_key& key, unsigned order, void* sink)
     -> result<bitmap> {
     if (const errc bad = check_folio(key, order); bad != errc::ok)
         return bad;
-    const uint32_t pages = uint32_t{1} << order;
+    if (order == 0)
+        return restore_folio(key, page_count<1>{}, sink);
+    return restore_folio(key, page_count<0>{uint32_t{1} << order}, sink);
+}
+
+template <pool_config Config>
+template <uint32_t Fixed>
+auto pool_core<Config>::restore_folio(const page_key& key, page_count<Fixed> pages,
+                                      void* sink) noexcept -> result<bitmap> {
     uint32_t found[bitmap::max_pages];
     typename copy::restore_state copying;
     {
@@ -44,8 +52,8 @@ auto pool_core<Config>::restore(const page_key& key, unsigned order, void* sink)
 // as being copied when `Copying`, and counts them as hits for the eviction policy. Exclusive
 // mode takes them out of the pool now.
 template <pool_config Config>
-template <bool Copying>
-void pool_core<Config>::begin_restore(const page_key& key, uint32_t pages,
+template <bool Copying, uint32_t Fixed>
+void pool_core<Config>::begin_restore(const page_key& key, page_count<Fixed> pages,
                                       uint32_t* found) noexcept {
     const uint32_t handle = live_handle(key.fs, key.inode);
     uint32_t previous = no_slot;
@@ -78,7 +86,8 @@ void pool_core<Config>::begin_restore(const page_key& key, uint32_t pages,
 // pool, untouched, for the whole copy, and (discardable memory) no discard touched it: a page
 // found discarded leaves the pool here (page_copy::keep_restored).
 template <pool_config Config>
-auto pool_core<Config>::finish_restore(uint32_t pages, const uint32_t* found,
+template <uint32_t Fixed>
+auto pool_core<Config>::finish_restore(page_count<Fixed> pages, const uint32_t* found,
                                        const bitmap& intact) noexcept -> bitmap {
     copy::keep_restored(*this, found, pages, intact); // first: a folio leaves whole, or not at all
     bitmap filled;

@@ -12,7 +12,16 @@ result<void> pool_core<Config>::store(const page_key& key, unsigned order, const
                                       bool workingset) noexcept {
     if (const errc bad = check_folio(key, order); bad != errc::ok)
         return bad;
-    const uint32_t pages = uint32_t{1} << order;
+    if (order == 0)
+        return store_folio(key, order, page_count<1>{}, source, workingset);
+    return store_folio(key, order, page_count<0>{uint32_t{1} << order}, source, workingset);
+}
+
+template <pool_config Config>
+template <uint32_t Fixed>
+result<void> pool_core<Config>::store_folio(const page_key& key, unsigned order,
+                                            page_count<Fixed> pages, const void* source,
+                                            bool workingset) noexcept {
     uint32_t slots[bitmap::max_pages];
     uint32_t* buckets[bitmap::max_pages]; // each page's index chain: hashed once per store
     typename copy::store_state copying{};
@@ -69,7 +78,16 @@ result<void> pool_core<Config>::store(const page_key& key, unsigned order, const
 // store's duration (so that a concurrent invalidate cannot free it under the store). When the
 // table is full, reclaims invalidated pages and evicts until a handle frees up.
 template <pool_config Config>
-uint32_t pool_core<Config>::acquire_inode(const page_key& key) noexcept {
+inline uint32_t pool_core<Config>::acquire_inode(const page_key& key) noexcept {
+    if (inodes_.remembers(key.fs, key.inode)) [[likely]] { // the file of the last operation
+        const uint32_t handle = inodes_.remembered();
+        inodes_.ref(handle);
+        return handle;
+    }
+    return acquire_new_inode(key);
+}
+template <pool_config Config>
+uint32_t pool_core<Config>::acquire_new_inode(const page_key& key) noexcept {
     for (unsigned attempt = 0; attempt < 256; ++attempt) {
         uint32_t handle = live_handle(key.fs, key.inode);
         if (handle == no_inode && !inodes_.full())
@@ -90,7 +108,8 @@ uint32_t pool_core<Config>::acquire_inode(const page_key& key) noexcept {
 // it claimed (fewer only when nothing is left to evict). The claimed slots are pending,
 // referenced by `handle`, and hold copiers = 1.
 template <pool_config Config>
-uint32_t pool_core<Config>::claim_slots(uint32_t pages, uint32_t handle, uint64_t index,
+template <uint32_t Fixed>
+uint32_t pool_core<Config>::claim_slots(page_count<Fixed> pages, uint32_t handle, uint64_t index,
                                         unsigned order, uint32_t* out) noexcept {
     uint32_t claimed = 0;
     uint32_t evictions = 0;
@@ -132,7 +151,7 @@ uint32_t pool_core<Config>::claim_slots(uint32_t pages, uint32_t handle, uint64_
 }
 
 template <pool_config Config>
-void pool_core<Config>::claim(uint32_t slot, uint32_t d, uint32_t handle, uint64_t index,
+inline void pool_core<Config>::claim(uint32_t slot, uint32_t d, uint32_t handle, uint64_t index,
                               unsigned order) noexcept {
     slot_meta& s = slots_[slot];
     index_.unlink(slot); // an index entry a take-back left behind
@@ -193,7 +212,8 @@ void pool_core<Config>::release_pending(uint32_t slot) noexcept {
 // Makes the stored pages visible, replacing every cached page of the folio's range. Pages a
 // donor took back during the copy are lost; under drop_whole_folio so is the rest.
 template <pool_config Config>
-void pool_core<Config>::publish(const page_key& key, const uint32_t* slots, uint32_t pages,
+template <uint32_t Fixed>
+void pool_core<Config>::publish(const page_key& key, const uint32_t* slots, page_count<Fixed> pages,
                                 uint32_t handle, uint32_t* const* buckets,
                                 bool lock_was_released) noexcept {
     if (!lock_was_released) {
@@ -259,7 +279,9 @@ void pool_core<Config>::publish(const page_key& key, const uint32_t* slots, uint
 // to replace (neither invalidated nor evicted, so no counter records them: the store's do), and
 // notes each page's index chain for publish().
 template <pool_config Config>
-void pool_core<Config>::replace_range_locked(uint32_t handle, uint64_t index, uint32_t pages,
+template <uint32_t Fixed>
+void pool_core<Config>::replace_range_locked(uint32_t handle, uint64_t index,
+                                             page_count<Fixed> pages,
                                              uint32_t** buckets) noexcept {
     for (uint32_t i = 0; i < pages; ++i) {
         uint32_t& bucket = index_.bucket(handle, index + i);
