@@ -27,7 +27,7 @@ class differential_run {
 public:
     static constexpr bool with_data = Config::page_memory::holds_data;
     static constexpr bool exclusive = Config::on_restore == restore_mode::exclusive;
-    static constexpr uint32_t donor_count = 3;
+    static constexpr uint32_t donor_count = test_donors_of<Config>();
     static constexpr uint32_t pages_per_donor = 192;
     static constexpr bool discardable = discardable_page_memory<typename Config::page_memory>;
 
@@ -217,7 +217,7 @@ private:
 
     void take_back() {
         const uint32_t d = static_cast<uint32_t>(draw() % donor_count);
-        if (draw() % 16 == 0) { // another donor's page: refused, nothing changes
+        if (donor_count > 1 && draw() % 16 == 0) { // another donor's page: refused
             const uint32_t other = (d + 1) % donor_count;
             const pfn_t pfn = pool_.ranges[other].first + draw() % pages_per_donor;
             check(pool_->take_back(d, pfn).error() == errc::not_donor_page,

@@ -35,7 +35,7 @@ TEMPLATE_TEST_CASE("the pool never diverges from the reference cleancache", "[po
                    data_config, split_exclusive_config, workingset_spinlock_config,
                    drop_exclusive_config, metadata_only_config, sharded_data_config,
                    sharded_split_exclusive_config, discard_config, discard_split_exclusive_config,
-                   discard_metadata_config) {
+                   discard_metadata_config, one_donor_data_config, one_donor_split_config) {
     const uint64_t seed = GENERATE(0x7A6C1ull, 0xC0FFEEull);
     CAPTURE(seed);
     seeded_driver driver{std::mt19937_64(seed)};

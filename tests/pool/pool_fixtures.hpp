@@ -49,6 +49,24 @@ constexpr uint32_t test_shards_of() {
 template <class Config>
 using test_pool = typename owned_pool<Config, test_shards_of<Config>()>::pool_type;
 
+// A test configuration may ask for a number of donors (test_donors, default 3). One donor with
+// first_free_placement is where a store that evicts takes the victim's slot over (take_over()).
+template <class Config>
+constexpr uint32_t test_donors_of() {
+    if constexpr (requires { Config::test_donors; })
+        return Config::test_donors;
+    else
+        return 3;
+}
+struct one_donor_data_config : data_config {
+    static constexpr uint32_t test_donors = 1;
+};
+struct one_donor_split_config : data_config {
+    static constexpr uint32_t test_donors = 1;
+    static constexpr partial_take on_partial_take = partial_take::split_folio;
+    using stats = no_stats;
+};
+
 struct sharded_data_config : data_config {
     static constexpr uint32_t test_shards = 4;
 };

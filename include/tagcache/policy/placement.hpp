@@ -14,6 +14,9 @@ namespace tagcache {
 class first_free_placement {
 public:
     static constexpr const char* name = "first-free";
+    // A slot released is the next one place() gives (a LIFO): a store that evicts a page for
+    // a page may take the victim's slot over without the round trip (the pool's take_over()).
+    static constexpr bool places_last_released_first = true;
 
     static constexpr size_t storage_bytes(uint32_t, uint32_t donors, uint32_t) noexcept {
         return donors * sizeof(uint32_t);

@@ -239,6 +239,13 @@ public:
         return count_;
     }
 
+    // Whether donor d could be given a page again once one of its pages is released (its quota
+    // allowing): the condition under which a store may take over a slot its eviction frees.
+    bool has_room_after_release(uint32_t d) const noexcept {
+        const donor_entry& e = donors_[d];
+        return e.quota == 0 || e.holding - 1 < e.quota;
+    }
+
     uint32_t count() const noexcept { return count_; }
     uint32_t slots_used() const noexcept { return slots_used_; }
     donor_entry& operator[](uint32_t donor) noexcept { return donors_[donor]; }

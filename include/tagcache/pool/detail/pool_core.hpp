@@ -263,6 +263,16 @@ private:
         release_slot(slot, d);
     }
 
+    // A store's claim on the slot its eviction frees (folio_leaves(), take_over()).
+    struct handover {
+        uint32_t handle;
+        uint64_t index;
+        unsigned order;
+        uint32_t slot; // the slot taken over, or no_slot
+    };
+    static constexpr bool places_last_released_first =
+        requires { requires Config::placement::places_last_released_first; };
+
     // Why a cached page leaves the pool with its folio (folio_leaves()).
     enum class leaving : uint8_t {
         evicted,   // the eviction policy chose the folio (the page: its head)
@@ -279,10 +289,15 @@ private:
     // collateral_dropped, when they were restorable (a page of an invalidated inode was counted
     // as invalidated already; a folio's pages share their inode). Returns whether the page was
     // restorable, for the caller's own counter.
+    //
+    // `into` (eviction for an order-0 store, see claim_slots()): when the evicted folio is one
+    // page that no copy reads, and the policy needs no further eviction, its slot passes to the
+    // store (take_over()) instead of being released.
     template <leaving Why>
-    bool folio_leaves(uint32_t slot) noexcept {
+    bool folio_leaves(uint32_t slot, handover* into = nullptr) noexcept {
         const bool live = handle_live(slot_handle(slot));
-        const auto leave = [this, slot](uint32_t at) noexcept {
+        const bool alone = slots_[slot].link == slot;
+        const auto leave = [this, slot, into, alone](uint32_t at) noexcept {
             const uint32_t d = donors_.donor_of(at);
             if constexpr (Why == leaving::evicted)
                 index_.unlink(at);
@@ -290,6 +305,10 @@ private:
             if (Why == leaving::taken && at == slot) {
                 inodes_.unref(slots_[at].inode());
                 --donors_[d].holding;
+            } else if (Why == leaving::evicted && into != nullptr && alone &&
+                       slots_[at].copiers == 0 && !folios_.eviction_incomplete() &&
+                       donors_.has_room_after_release(d)) {
+                take_over(at, *into);
             } else {
                 release_slot(at, d);
             }
@@ -335,7 +354,8 @@ private:
     }
 
     // Steps of the operations, each defined in its operation's file.
-    bool evict_one() noexcept;                            // store.hpp
+    bool evict_one(handover* into = nullptr) noexcept; // store.hpp
+    void take_over(uint32_t slot, handover& into) noexcept; // store.hpp
     void sweep(uint32_t budget) noexcept;                 // store.hpp
     [[gnu::always_inline]] uint32_t acquire_inode(const page_key& key) noexcept; // store.hpp
     [[gnu::noinline]] uint32_t acquire_new_inode(const page_key& key) noexcept;  // store.hpp

@@ -137,9 +137,17 @@ uint32_t pool_core<Config>::claim_slots(page_count<Fixed> pages, uint32_t handle
             claimed += got;
             continue;
         }
-        if (!evict_one())
+        // An order-0 store over one donor whose placement hands out the slot freed last: the
+        // victim's slot, freed whole, is the slot placing would return. The store takes it over.
+        handover into{handle, index, order, no_slot};
+        const bool hand_over = Fixed == 1 && places_last_released_first && count == 1;
+        if (!evict_one(hand_over ? &into : nullptr))
             break;
-        while (folios_.eviction_incomplete() && evict_one()) {
+        if (into.slot != no_slot) {
+            out[claimed++] = into.slot;
+        } else {
+            while (folios_.eviction_incomplete() && evict_one()) {
+            }
         }
         if (++evictions % Config::evictions_per_hold == 0) {
             lock_.unlock();
@@ -168,9 +176,9 @@ inline void pool_core<Config>::claim(uint32_t slot, uint32_t d, uint32_t handle,
 }
 
 // Evicts the policy's victim, a whole folio; false when there is none. A bounded scan that runs
-// out of steps lets others take the lock, then resumes.
+// out of steps lets others take the lock, then resumes. `into`: see folio_leaves().
 template <pool_config Config>
-bool pool_core<Config>::evict_one() noexcept {
+bool pool_core<Config>::evict_one(handover* into) noexcept {
     uint32_t steps = 64;
     uint32_t victim = folios_.select_victim(steps);
     while (victim == no_slot && folios_.size() != 0) {
@@ -182,8 +190,29 @@ bool pool_core<Config>::evict_one() noexcept {
     }
     if (victim == no_slot)
         return false;
-    folio_leaves<leaving::evicted>(victim);
+    folio_leaves<leaving::evicted>(victim, into);
     return true;
+}
+
+// An evicted page's slot passes straight to the store that evicted it (folio_leaves(), `into`):
+// what releasing the slot (finish_release) and claiming it again (claim) would leave, without
+// the round trip through the placement's free list and the donor's counts. A cached slot is
+// never on a free list (place() took it off), so placing would have returned this very slot.
+template <pool_config Config>
+void pool_core<Config>::take_over(uint32_t slot, handover& into) noexcept {
+    slot_meta& s = slots_[slot];
+    TAGCACHE_DEBUG_ASSERT(!s.listed() && s.link == no_slot && !s.head() && !s.in_chain(),
+                          "a slot handed over is still listed, linked or indexed");
+    const uint32_t old = s.inode();
+    s.set_key(into.handle, into.index);
+    s.set_order(into.order);
+    s.set_state(slot_state::pending);
+    s.store_copiers(1);
+    if (old != into.handle) { // the store holds a reference to its own: it cannot drop to 0
+        inodes_.ref(into.handle);
+        inodes_.unref(old);
+    }
+    into.slot = slot;
 }
 
 // Reclaims up to `budget` slots' worth of invalidated pages (lazy inode/fs invalidation).
