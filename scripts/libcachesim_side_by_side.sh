@@ -18,7 +18,8 @@
 #   scripts/libcachesim_side_by_side.sh --self-test
 #
 # LIBCACHESIM_SOURCE_DIR: a libCacheSim source tree (a clone, or `git archive` of one).
-# BENCH_BUILD_DIR: our build configured by the bench preset (default build/bench; configured
+# BENCH_BUILD_DIR: our build configured by the bench preset (default build/bench; relative paths
+# are from the repository root, as in scripts/replay_instructions.sh; build/bench is configured
 # here if absent). libCacheSim is built (Release, by its own CMake, target libCacheSim only)
 # once into $LIBCACHESIM_BUILD_DIR (default BENCH_BUILD_DIR/libcachesim) and reused; the
 # driver bench/libcachesim/lcs_replay.c is compiled against it by bench/libcachesim/Makefile.

@@ -51,8 +51,8 @@ static char* read_trace_text(const char* path, size_t* size) {
     if (raw == NULL || ferror(file))
         fail("cannot read ", path);
     fclose(file);
-    const bool zstd = raw_size >= 4 && raw[0] == 0x28 && raw[1] == 0xb5 && raw[2] == 0x2f &&
-                      raw[3] == 0xfd;
+    const bool zstd =
+        raw_size >= 4 && raw[0] == 0x28 && raw[1] == 0xb5 && raw[2] == 0x2f && raw[3] == 0xfd;
     if (!zstd) {
         *size = raw_size;
         return (char*)raw;
@@ -135,13 +135,18 @@ static uint64_t* read_requests(const char* path, size_t* count) {
             ++at;
         if (at != end || fields[1] == 0 || fields[1] > (1u << 16) ||
             fields[0] > UINT64_MAX - fields[1]) {
-            fprintf(stderr, "lcs_replay: %s:%lu: more than four fields, or a block count of 0 "
-                            "or above 65536\n",
+            fprintf(stderr,
+                    "lcs_replay: %s:%lu: more than four fields, or a block count of 0 "
+                    "or above 65536\n",
                     path, line_number);
             exit(1);
         }
         for (uint64_t block = fields[0]; block < fields[0] + fields[1]; ++block) {
-            if (n == capacity && (requests = realloc(requests, (capacity *= 2) * sizeof *requests)) == NULL)
+            if (n == capacity) {
+                capacity *= 2;
+                requests = realloc(requests, capacity * sizeof *requests);
+            }
+            if (requests == NULL)
                 fail("out of memory reading ", path);
             requests[n++] = block;
         }
@@ -182,16 +187,14 @@ __attribute__((noipa)) static bool op_get_miss(cache_t* cache, const request_t* 
 __attribute__((noipa)) static bool op_insert_evicting(cache_t* cache, const request_t* req) {
     if (!cache->can_insert(cache, req))
         return false;
-    while (cache->get_occupied_byte(cache) + req->obj_size + cache->obj_md_size >
-           cache->cache_size)
+    while (cache->get_occupied_byte(cache) + req->obj_size + cache->obj_md_size > cache->cache_size)
         cache->evict(cache, req);
     return cache->insert(cache, req) != NULL;
 }
 __attribute__((noipa)) static bool op_insert_filling(cache_t* cache, const request_t* req) {
     if (!cache->can_insert(cache, req))
         return false;
-    while (cache->get_occupied_byte(cache) + req->obj_size + cache->obj_md_size >
-           cache->cache_size)
+    while (cache->get_occupied_byte(cache) + req->obj_size + cache->obj_md_size > cache->cache_size)
         cache->evict(cache, req);
     return cache->insert(cache, req) != NULL;
 }
@@ -199,9 +202,8 @@ __attribute__((noipa)) static bool op_insert_filling(cache_t* cache, const reque
 // A first, uncounted pass with cache->get() tells which requests hit; the counted pass then
 // calls the wrapper of each request's kind and checks that it went the same way.
 __attribute__((noinline)) static uint64_t run_per_operation(cache_t* cache, request_t* req,
-                                                            const uint64_t* requests,
-                                                            size_t count, const bool* hit,
-                                                            uint64_t capacity) {
+                                                            const uint64_t* requests, size_t count,
+                                                            const bool* hit, uint64_t capacity) {
     uint64_t hits = 0, stored = 0, wrong = 0;
     for (size_t i = 0; i < count; ++i) {
         req->obj_id = requests[i];
@@ -212,13 +214,14 @@ __attribute__((noinline)) static uint64_t run_per_operation(cache_t* cache, requ
             continue;
         }
         wrong += op_get_miss(cache, req) ? 1u : 0u;
-        const bool inserted = stored++ >= capacity ? op_insert_evicting(cache, req)
-                                                   : op_insert_filling(cache, req);
+        const bool inserted =
+            stored++ >= capacity ? op_insert_evicting(cache, req) : op_insert_filling(cache, req);
         wrong += inserted ? 0u : 1u;
     }
     if (wrong != 0) {
-        fprintf(stderr, "lcs_replay: per-operation pass: %llu requests did not go as the first "
-                        "pass\n",
+        fprintf(stderr,
+                "lcs_replay: per-operation pass: %llu requests did not go as the first "
+                "pass\n",
                 (unsigned long long)wrong);
         exit(1);
     }
