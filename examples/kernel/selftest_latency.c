@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * In-kernel latency, printed as KTAP diagnostics (a figure, not a pass condition): take-back of
- * a cached page, and a tag-storage reservation whose block holds cached pages that must be
- * dropped. Each timed call runs with local interrupts off, so the figure is the operation's own
+ * a cached page, a tag-storage reservation whose block holds cached pages that must be
+ * dropped, and the miss path (a restore that misses, a store that evicts, a restore that hits). Each timed call runs with local interrupts off, so the figure is the operation's own
  * time, read from ktime_get_ns(). Under QEMU TCG these are emulated-CPU figures: compare them
  * with each other, not with hardware. The case fails only if an operation misbehaves.
  */
 #include <linux/irqflags.h>
+#include <linux/log2.h>
+#include <linux/string.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/timekeeping.h>
@@ -120,6 +122,79 @@ out:
 	st_pages_free(&data);
 }
 
+#define MISS_PATH_SLOTS 64
+
+/*
+ * The cleancache's miss path as a page cache drives it: a read's restore that misses, the
+ * store of the page read (evicting once the pool is full), and the next read's restore that
+ * hits, LATENCY_OPS times over a pool of MISS_PATH_SLOTS one-page donor blocks.
+ */
+static void miss_path(struct st_case *c, u64 *store_samples)
+{
+	struct st_pages donor_pages = {}, staging = {}, sink = {};
+	struct tagcache_pool_stats stats;
+	struct st_pool pool = {};
+	u64 *miss_samples = kvmalloc_array(LATENCY_OPS, sizeof(u64), GFP_KERNEL);
+	u64 *hit_samples = kvmalloc_array(LATENCY_OPS, sizeof(u64), GFP_KERNEL);
+	u64 errors = 0, filled = 0, t0, i;
+	unsigned long flags;
+	u32 donor = 0, fs = 0;
+	int status;
+
+	if (!ST_EXPECT(c, miss_samples && hit_samples, "kvmalloc") ||
+	    !ST_EXPECT(c, st_pages_alloc(&donor_pages, ilog2(MISS_PATH_SLOTS)) == 0 &&
+			       st_pages_alloc(&staging, 0) == 0 && st_pages_alloc(&sink, 0) == 0,
+		       "alloc_pages") ||
+	    !ST_EXPECT(c, st_pool_create(&pool, MISS_PATH_SLOTS, 1, TAGCACHE_DROP_WHOLE_FOLIO) == 0,
+		       "pool") ||
+	    !ST_EXPECT(c, st_pool_add_donor(&pool, "miss-path", &donor_pages, 1, &donor) == 0,
+		       "donor"))
+		goto out;
+	tagcache_pool_add_fs(pool.pool, &fs);
+	st_stamp(st_va(staging.pfn), 4);
+	for (i = 0; i < LATENCY_OPS; ++i) {
+		local_irq_save(flags);
+		t0 = ktime_get_ns();
+		status = tagcache_pool_restore(pool.pool, fs, 1, i, 0, st_va(sink.pfn), &filled);
+		miss_samples[i] = ktime_get_ns() - t0;
+		local_irq_restore(flags);
+		errors += status != TAGCACHE_E_ok || filled != 0;
+
+		local_irq_save(flags);
+		t0 = ktime_get_ns();
+		status = tagcache_pool_store(pool.pool, fs, 1, i, 0, st_va(staging.pfn));
+		store_samples[i] = ktime_get_ns() - t0;
+		local_irq_restore(flags);
+		errors += status != TAGCACHE_E_ok;
+
+		local_irq_save(flags);
+		t0 = ktime_get_ns();
+		status = tagcache_pool_restore(pool.pool, fs, 1, i, 0, st_va(sink.pfn), &filled);
+		hit_samples[i] = ktime_get_ns() - t0;
+		local_irq_restore(flags);
+		errors += status != TAGCACHE_E_ok || filled != 1;
+	}
+	tagcache_pool_get_stats(pool.pool, &stats);
+	/* Every restore missed then hit; every store past the first MISS_PATH_SLOTS evicted one. */
+	if (ST_EXPECT(c, errors == 0 && stats.restored == LATENCY_OPS &&
+				 stats.missed == LATENCY_OPS &&
+				 stats.reclaimed == LATENCY_OPS - MISS_PATH_SLOTS &&
+				 memcmp(st_va(sink.pfn), st_va(staging.pfn), PAGE_SIZE) == 0,
+		      "%llu errors, %llu restored, %llu missed, %llu evicted of %d", errors,
+		      stats.restored, stats.missed, stats.reclaimed, LATENCY_OPS)) {
+		report("restore_miss", miss_samples, LATENCY_OPS);
+		report("store (evicting once full)", store_samples, LATENCY_OPS);
+		report("restore_hit (4 KiB copied)", hit_samples, LATENCY_OPS);
+	}
+out:
+	st_pool_destroy(&pool);
+	st_pages_free(&sink);
+	st_pages_free(&staging);
+	st_pages_free(&donor_pages);
+	kvfree(hit_samples);
+	kvfree(miss_samples);
+}
+
 void st_latency(struct st_case *c)
 {
 	u64 *samples = kvmalloc_array(LATENCY_OPS, sizeof(*samples), GFP_KERNEL);
@@ -128,5 +203,6 @@ void st_latency(struct st_case *c)
 		return;
 	take_back_cached_page(c, samples);
 	reserve_with_drop(c, samples);
+	miss_path(c, samples);
 	kvfree(samples);
 }
