@@ -17,11 +17,6 @@ namespace {
 
 namespace sim = tagcache::sim;
 
-template <class Eviction>
-struct pool_config : tagcache::default_pool_config {
-    using eviction = Eviction;
-};
-
 // A bar on stderr, only on a terminal and only once the run has taken a second.
 class progress_bar {
 public:
@@ -251,7 +246,8 @@ run_summary run_scenario(const scenario& what, bool progress, sim::simulation_re
     options.progress = [&bar](double done) { bar(done); };
     sim::simulation_result result;
     with_policy(what.policy, [&]<class Eviction>() {
-        result = sim::simulate<pool_config<Eviction>>(map, what.workload, options);
+        result = sim::simulate<sim::default_pool_config_with_eviction<Eviction>>(map, what.workload,
+                                                                                 options);
     });
     run_summary run;
     run.what = what;
