@@ -14,6 +14,7 @@
 #include "plot.hpp"
 #include "policies.hpp"
 #include "report.hpp"
+#include "scenario_run.hpp"
 #include "scenario.hpp"
 
 namespace tagsim {
