@@ -3,7 +3,7 @@
 // first. Only run_replay() is counted (--toggle-collect), so reading the trace and building the
 // pool are not. Instruction counts are repeatable on a noisy machine, where times are not.
 //
-//   tagcache_replay_instructions TRACE CAPACITY [POLICY]   (a name in tagcache::eviction_policies; default lru)
+//   tagcache_replay_instructions TRACE CAPACITY [lru|fifo|clock|sieve|s3fifo|arc]
 #include <tagcache/tagcache.hpp>
 #include <tagsim/replay.hpp>
 
