@@ -1,7 +1,7 @@
-// The eviction policies a pool can be configured with, by name: the one list that tagsim's
-// --policy, scenarios' "policy", its sweeps and the replay benchmarks choose from. Each name is
-// the policy's own `name`; the order is the order they are listed and swept in. ARC is the
-// double-target arc_eviction (a kernel build names arc_fixed_eviction itself). Freestanding.
+// The eviction policies a pool can be configured with, by name: the one list for a program that
+// lets its user choose one (a command-line option, a field of a file). Each name is the
+// policy's own `name`; the order is the order they are listed in. ARC is the double-target
+// arc_eviction (a kernel build names arc_fixed_eviction itself). Freestanding.
 #pragma once
 
 #include <stddef.h>
