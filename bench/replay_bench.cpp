@@ -7,6 +7,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -51,12 +52,9 @@ void register_policy(const char* policy) {
 }
 
 const bool registered = [] {
-    register_policy<tagcache::lru_eviction>("lru");
-    register_policy<tagcache::fifo_eviction>("fifo");
-    register_policy<tagcache::clock_eviction>("clock");
-    register_policy<tagcache::sieve_eviction>("sieve");
-    register_policy<tagcache::s3fifo_eviction>("s3fifo");
-    register_policy<tagcache::arc_eviction>("arc");
+    for (const char* name : tagcache::eviction_policies::names)
+        tagcache::eviction_policies::with(
+            name, std::strlen(name), [&]<class Eviction>() { register_policy<Eviction>(name); });
     return true;
 }();
 

@@ -1,9 +1,10 @@
 // The command line both replay programs share (replay_instructions.cpp, replay_operations.cpp):
 //
-//   PROGRAM TRACE CAPACITY [lru|fifo|clock|sieve|s3fifo|arc]
+//   PROGRAM TRACE CAPACITY [POLICY]
 //
 // reads the trace, runs `replay_for.template operator()<Eviction>(requests, capacity)` for the
-// named policy and prints "requests N hits H", which scripts/replay_instructions.sh reads.
+// policy named as tagcache::eviction_policies names it (default lru) and prints
+// "requests N hits H", which scripts/replay_instructions.sh reads.
 // Only the programs' own replay functions are counted (callgrind --toggle-collect), not this.
 #pragma once
 
@@ -20,8 +21,8 @@
 template <class ReplayFor>
 int replay_command(int argc, char** argv, ReplayFor replay_for) {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: %s TRACE CAPACITY [lru|fifo|clock|sieve|s3fifo|arc]\n",
-                     argv[0]);
+        std::fprintf(stderr, "usage: %s TRACE CAPACITY [%s]\n", argv[0],
+                     tagcache::sim::policy_list().c_str());
         return 2;
     }
     const std::vector<uint64_t> requests = tagcache::sim::read_lis_requests(argv[1]);

@@ -1,4 +1,4 @@
-// The eviction policies tagsim can run, by name (sim/tagsim/eviction_policies.hpp, the one list).
+// The eviction policies tagsim can run, by name (tagcache::eviction_policies, the one list).
 #pragma once
 
 #include <tagcache/fmt.hpp>
@@ -11,7 +11,6 @@
 namespace tagsim {
 
 using tagcache::sim::policy_list;
-using tagcache::sim::policy_names;
 using tagcache::sim::with_policy;
 
 } // namespace tagsim

@@ -22,10 +22,7 @@ struct replay_options {
 };
 
 bool known_policy(const std::string& name) {
-    for (std::string_view known : policy_names)
-        if (known == name)
-            return true;
-    return false;
+    return with_policy(name, []<class>() {});
 }
 
 // ARC traces are named *.lis or *.lis.zst; anything else is a native file-page trace.
@@ -51,16 +48,14 @@ uint32_t parse_capacity(const std::string& text) {
 template <class Eviction>
 void run_file_replay(const replay_options& options, uint32_t capacity) {
     using config = tagcache::sim::replay_config<Eviction>;
-    tagcache::sim::require_memory(fmt::format("--capacity {}", capacity),
-                                  tagcache::cleancache_pool<config>::required_bytes(
-                                      tagcache::pool_geometry{capacity}));
+    tagcache::sim::require_memory(
+        fmt::format("--capacity {}", capacity),
+        tagcache::cleancache_pool<config>::required_bytes(tagcache::pool_geometry{capacity}));
     tagcache::sim::trace_line_reader reader(options.trace);
     tagcache::sim::file_replayer<config> replayer(capacity);
     const auto start = std::chrono::steady_clock::now();
-    tagcache::sim::for_each_file_event(reader, config::max_order,
-                                       [&](const tagcache::sim::file_event& e) {
-                                           replayer.apply(e);
-                                       });
+    tagcache::sim::for_each_file_event(
+        reader, config::max_order, [&](const tagcache::sim::file_event& e) { replayer.apply(e); });
     const double total =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const tagcache::sim::file_replay_result& result = replayer.result();
@@ -139,8 +134,8 @@ void run_replay(const replay_options& options) {
     if (options.format != "auto" && options.format != "lis" && options.format != "file")
         throw std::invalid_argument("unknown --format " + tagcache::sim::quoted(options.format) +
                                     " (choose auto|lis|file)");
-    const bool file = options.format == "file" ||
-                      (options.format == "auto" && !is_lis_name(options.trace));
+    const bool file =
+        options.format == "file" || (options.format == "auto" && !is_lis_name(options.trace));
     with_policy(options.policy, [&]<class Eviction>() {
         if (file)
             run_file_replay<Eviction>(options, capacity);

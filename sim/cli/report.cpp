@@ -1,112 +1,16 @@
 #include "report.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <algorithm>
-#include <chrono>
-#include <cstdio>
-#include <utility>
+#include <string>
+#include <variant>
 
 #include "csv.hpp"
-#include "policies.hpp"
 
 namespace tagsim {
 namespace {
 
 namespace sim = tagcache::sim;
-
-template <class Eviction>
-struct pool_config : tagcache::default_pool_config {
-    using eviction = Eviction;
-};
-
-// A bar on stderr, only on a terminal and only once the run has taken a second.
-class progress_bar {
-public:
-    explicit progress_bar(bool wanted) : enabled_(wanted && isatty(STDERR_FILENO) == 1) {}
-    void operator()(double done) {
-        if (!enabled_)
-            return;
-        const double elapsed =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-        if (elapsed < 1.0)
-            return;
-        const int percent = static_cast<int>(done * 100);
-        if (percent == last_percent_)
-            return; // redraw only when the figure changes
-        last_percent_ = percent;
-        constexpr int width = 40;
-        const int filled = static_cast<int>(done * width);
-        fmt::print(stderr, "\rsimulating [{:#<{}}{:.<{}}] {:3.0f} %", "", filled, "",
-                   width - filled, 100 * done);
-        shown_ = true;
-    }
-    ~progress_bar() {
-        if (shown_)
-            fmt::print(stderr, "\r{:70}\r", "");
-    }
-    progress_bar(const progress_bar&) = delete;
-    progress_bar& operator=(const progress_bar&) = delete;
-
-private:
-    bool enabled_, shown_ = false;
-    int last_percent_ = -1;
-    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-};
-
-latency_summary summarise(std::vector<double> values) {
-    latency_summary out;
-    if (values.empty())
-        return out;
-    out.p50 = sim::quantile(values, 0.50);
-    out.p99 = sim::quantile(values, 0.99);
-    out.max = *std::max_element(values.begin(), values.end());
-    return out;
-}
-
-strategy_summary summarise(const sim::strategy_result& r, uint64_t tag_pages) {
-    strategy_summary s;
-    const sim::machine_stats& m = r.stats;
-    s.name = r.name;
-    s.reservations = r.measured_ns.size();
-    s.reservation_failures = m.reservation_failures;
-    s.atomic_failures = m.atomic_failures;
-    s.fallbacks = m.fallbacks;
-    s.allocation_failures = m.allocation_failures - m.reservation_failures;
-    s.pages_migrated = m.pages_migrated;
-    s.bytes_copied = m.bytes_copied;
-    s.retries = m.retries;
-    s.measured_ns = summarise(r.measured_ns);
-    s.modelled_us = summarise(r.modelled_us);
-    s.usable_pages = m.usable_pages;
-    const auto share = [&](uint64_t pages) {
-        return static_cast<double>(pages) / static_cast<double>(tag_pages);
-    };
-    for (const sim::gauge_sample& g : r.samples) {
-        s.times_s.push_back(g.time_s);
-        s.cached_share.push_back(share(g.tag_pages_cached));
-        s.movable_share.push_back(share(g.tag_pages_movable));
-        s.tags_share.push_back(share(g.tag_pages_tags));
-    }
-    const auto mean = [](const std::vector<double>& v) {
-        double sum = 0;
-        for (const double x : v)
-            sum += x;
-        return v.empty() ? 0.0 : sum / static_cast<double>(v.size());
-    };
-    s.cached_share_mean = mean(s.cached_share);
-    s.movable_share_mean = mean(s.movable_share);
-    s.cached_share_end = share(m.tag_pages_cached);
-    s.movable_share_end = share(m.tag_pages_movable);
-    s.tags_share_end = share(m.tag_pages_tags);
-    s.lookups = r.lookups();
-    s.hits = m.file_hits;
-    s.hit_ratio = r.hit_ratio();
-    s.pages_dropped = m.pages_dropped;
-    s.skipped_events = r.skipped_events;
-    return s;
-}
 
 std::string gib(uint64_t pages, uint64_t page_bytes) {
     return fmt::format("{:.3f} GiB", static_cast<double>(pages * page_bytes) / (1u << 30));
@@ -114,42 +18,130 @@ std::string gib(uint64_t pages, uint64_t page_bytes) {
 std::string percent(double share) {
     return fmt::format("{:.1f} %", 100 * share);
 }
-std::string triple(const latency_summary& l, const char* format) {
-    return fmt::format(fmt::runtime(format), l.p50, l.p99, l.max);
+
+// How a strategy's figure is written in each rendering.
+enum class field_kind {
+    count,      // an integer, as it is
+    pages,      // an integer count of pages: as it is, GiB in the table
+    share,      // 0..1: per cent in the table, six decimals in CSV
+    latency_ns, // measured: whole nanoseconds
+    latency_us, // cost model: two decimals in the table, three in CSV
+};
+
+using field_value = std::variant<uint64_t, double>;
+
+// One figure of a strategy, as the table, JSON and CSV show it.
+struct strategy_field {
+    // The table's row; nullptr: the value joins the row above ("/" between latencies,
+    // " / " between shares).
+    const char* label;
+    const char* group; // JSON: the object holding it; CSV: its column's prefix; nullptr: none
+    const char* name;  // JSON key and CSV column (after group and '_')
+    field_kind kind;
+    field_value (*value)(const strategy_summary&);
+    // CSV: written after the columns of the first release, so that those keep their places.
+    bool csv_appended = false;
+};
+
+#define TAGSIM_FIELD(member) [](const strategy_summary& s) -> field_value { return s.member; }
+
+// The one list of a strategy's figures, in the table's order (docs/tagsim.md, "Output fields").
+const strategy_field strategy_fields[] = {
+    {"tag-storage reservations", nullptr, "reservations", field_kind::count,
+     TAGSIM_FIELD(reservations)},
+    {"  failed", nullptr, "reservation_failures", field_kind::count,
+     TAGSIM_FIELD(reservation_failures)},
+    {"    of which in atomic context", nullptr, "atomic_failures", field_kind::count,
+     TAGSIM_FIELD(atomic_failures)},
+    {"  fallbacks (tagged folio migrated)", nullptr, "fallbacks", field_kind::count,
+     TAGSIM_FIELD(fallbacks)},
+    {"  claim retries", nullptr, "retries", field_kind::count, TAGSIM_FIELD(retries)},
+    {"reservation latency p50/p99/max, measured ns", "latency_measured_ns", "p50",
+     field_kind::latency_ns, TAGSIM_FIELD(measured_ns.p50)},
+    {nullptr, "latency_measured_ns", "p99", field_kind::latency_ns, TAGSIM_FIELD(measured_ns.p99)},
+    {nullptr, "latency_measured_ns", "max", field_kind::latency_ns, TAGSIM_FIELD(measured_ns.max)},
+    {"reservation latency p50/p99/max, cost model us", "latency_model_us", "p50",
+     field_kind::latency_us, TAGSIM_FIELD(modelled_us.p50)},
+    {nullptr, "latency_model_us", "p99", field_kind::latency_us, TAGSIM_FIELD(modelled_us.p99)},
+    {nullptr, "latency_model_us", "max", field_kind::latency_us, TAGSIM_FIELD(modelled_us.max)},
+    {"pages migrated", nullptr, "pages_migrated", field_kind::count, TAGSIM_FIELD(pages_migrated)},
+    {"bytes copied", nullptr, "bytes_copied", field_kind::count, TAGSIM_FIELD(bytes_copied)},
+    {"allocations failed for want of memory", nullptr, "allocation_failures", field_kind::count,
+     TAGSIM_FIELD(allocation_failures)},
+    {"memory usable by the rest of the system (end)", nullptr, "usable_pages", field_kind::pages,
+     TAGSIM_FIELD(usable_pages)},
+    {"tag storage holding cache data (mean / end)", nullptr, "cached_share_mean", field_kind::share,
+     TAGSIM_FIELD(cached_share_mean)},
+    {nullptr, nullptr, "cached_share_end", field_kind::share, TAGSIM_FIELD(cached_share_end)},
+    {"tag storage holding movable pages (mean / end)", nullptr, "movable_share_mean",
+     field_kind::share, TAGSIM_FIELD(movable_share_mean)},
+    {nullptr, nullptr, "movable_share_end", field_kind::share, TAGSIM_FIELD(movable_share_end),
+     true},
+    {"tag storage holding tags (end)", nullptr, "tags_share_end", field_kind::share,
+     TAGSIM_FIELD(tags_share_end)},
+    {"cleancache lookups (page cache misses)", nullptr, "lookups", field_kind::count,
+     TAGSIM_FIELD(lookups)},
+    {"  hits", nullptr, "hits", field_kind::count, TAGSIM_FIELD(hits)},
+    {"  hit ratio", nullptr, "hit_ratio", field_kind::share, TAGSIM_FIELD(hit_ratio)},
+    {"cache pages dropped for tags (collateral)", nullptr, "pages_dropped", field_kind::count,
+     TAGSIM_FIELD(pages_dropped)},
+    {"events skipped (their allocation failed)", nullptr, "skipped_events", field_kind::count,
+     TAGSIM_FIELD(skipped_events), true},
+};
+
+#undef TAGSIM_FIELD
+
+// The figure as the table shows it.
+std::string table_text(const strategy_field& field, const strategy_summary& s,
+                       uint64_t page_bytes) {
+    const field_value value = field.value(s);
+    switch (field.kind) {
+    case field_kind::count:
+        return fmt::format("{}", std::get<uint64_t>(value));
+    case field_kind::pages:
+        return gib(std::get<uint64_t>(value), page_bytes);
+    case field_kind::share:
+        return percent(std::get<double>(value));
+    case field_kind::latency_ns:
+        return fmt::format("{:.0f}", std::get<double>(value));
+    case field_kind::latency_us:
+        return fmt::format("{:.2f}", std::get<double>(value));
+    }
+    return {};
+}
+
+// The figure as a CSV field.
+std::string csv_text(const strategy_field& field, const strategy_summary& s) {
+    const field_value value = field.value(s);
+    switch (field.kind) {
+    case field_kind::count:
+    case field_kind::pages:
+        return fmt::format("{}", std::get<uint64_t>(value));
+    case field_kind::share:
+        return fmt::format("{:.6f}", std::get<double>(value));
+    case field_kind::latency_ns:
+        return fmt::format("{:.0f}", std::get<double>(value));
+    case field_kind::latency_us:
+        return fmt::format("{:.3f}", std::get<double>(value));
+    }
+    return {};
+}
+
+std::string csv_name(const strategy_field& field) {
+    return field.group == nullptr ? field.name : std::string(field.group) + "_" + field.name;
+}
+
+// The CSV's columns of a strategy: those of the first release in the table's order, then
+// those added since, in the table's order.
+template <class F>
+void for_each_csv_field(F&& f) {
+    for (const bool appended : {false, true})
+        for (const strategy_field& field : strategy_fields)
+            if (field.csv_appended == appended)
+                f(field);
 }
 
 } // namespace
-
-run_summary run_scenario(const scenario& what, bool progress, sim::simulation_result* raw) {
-    const tagcache::tag_map map = what.map();
-    sim::simulation_options options;
-    options.placement = what.placement;
-    options.samples = 10;
-    if (raw != nullptr)
-        options.series_points = 500; // figures: enough for a smooth line, few enough to draw
-    progress_bar bar(progress);
-    options.progress = [&bar](double done) { bar(done); };
-    sim::simulation_result result;
-    with_policy(what.policy, [&]<class Eviction>() {
-        result = sim::simulate<pool_config<Eviction>>(map, what.workload, options);
-    });
-    run_summary run;
-    run.what = what;
-    run.data_pages = result.data_pages;
-    run.tag_pages = result.tag_pages;
-    run.page_bytes = static_cast<uint64_t>(what.page);
-    run.fill_events = result.fill_events;
-    run.events = result.events;
-    run.steps = result.steps;
-    run.file_reads = result.file_reads;
-    run.page_cache_hits = result.page_cache_hits;
-    run.seconds = result.seconds;
-    run.cleancache = summarise(result.cleancache, result.tag_pages);
-    run.cma = summarise(result.cma, result.tag_pages);
-    if (raw != nullptr)
-        *raw = std::move(result);
-    return run;
-}
 
 void print_table(const run_summary& run) {
     const scenario& s = run.what;
@@ -172,38 +164,24 @@ void print_table(const run_summary& run) {
                         const std::string& right) {
         fmt::print("{:<52} {:>22} {:>22}\n", label, left, right);
     };
-    const auto count = [&](const char* label, uint64_t left, uint64_t right) {
-        row(label, fmt::format("{}", left), fmt::format("{}", right));
-    };
     row("", "cleancache", "cma (baseline)");
-    count("tag-storage reservations", c.reservations, m.reservations);
-    count("  failed", c.reservation_failures, m.reservation_failures);
-    count("    of which in atomic context", c.atomic_failures, m.atomic_failures);
-    count("  fallbacks (tagged folio migrated)", c.fallbacks, m.fallbacks);
-    count("  claim retries", c.retries, m.retries);
-    row("reservation latency p50/p99/max, measured ns",
-        triple(c.measured_ns, "{:.0f}/{:.0f}/{:.0f}"),
-        triple(m.measured_ns, "{:.0f}/{:.0f}/{:.0f}"));
-    row("reservation latency p50/p99/max, cost model us",
-        triple(c.modelled_us, "{:.2f}/{:.2f}/{:.2f}"),
-        triple(m.modelled_us, "{:.2f}/{:.2f}/{:.2f}"));
-    count("pages migrated", c.pages_migrated, m.pages_migrated);
-    count("bytes copied", c.bytes_copied, m.bytes_copied);
-    count("allocations failed for want of memory", c.allocation_failures, m.allocation_failures);
-    row("memory usable by the rest of the system (end)", gib(c.usable_pages, run.page_bytes),
-        gib(m.usable_pages, run.page_bytes));
-    row("tag storage holding cache data (mean / end)",
-        percent(c.cached_share_mean) + " / " + percent(c.cached_share_end),
-        percent(m.cached_share_mean) + " / " + percent(m.cached_share_end));
-    row("tag storage holding movable pages (mean / end)",
-        percent(c.movable_share_mean) + " / " + percent(c.movable_share_end),
-        percent(m.movable_share_mean) + " / " + percent(m.movable_share_end));
-    row("tag storage holding tags (end)", percent(c.tags_share_end), percent(m.tags_share_end));
-    count("cleancache lookups (page cache misses)", c.lookups, m.lookups);
-    count("  hits", c.hits, m.hits);
-    row("  hit ratio", percent(c.hit_ratio), percent(m.hit_ratio));
-    count("cache pages dropped for tags (collateral)", c.pages_dropped, m.pages_dropped);
-    count("events skipped (their allocation failed)", c.skipped_events, m.skipped_events);
+    std::string label, left, right;
+    for (const strategy_field& field : strategy_fields) {
+        if (field.label != nullptr) {
+            if (!label.empty())
+                row(label, left, right);
+            label = field.label;
+            left = table_text(field, c, run.page_bytes);
+            right = table_text(field, m, run.page_bytes);
+            continue;
+        }
+        const char* joiner =
+            field.kind == field_kind::latency_ns || field.kind == field_kind::latency_us ? "/"
+                                                                                         : " / ";
+        left.append(joiner).append(table_text(field, c, run.page_bytes));
+        right.append(joiner).append(table_text(field, m, run.page_bytes));
+    }
+    row(label, left, right);
 
     fmt::print("\nover model time: share of tag storage holding cache data (cleancache) and "
                "movable pages (cma)\n");
@@ -219,38 +197,18 @@ void print_table(const run_summary& run) {
 }
 
 nlohmann::json to_json(const run_summary& run) {
-    const auto latency = [](const latency_summary& l) {
-        return nlohmann::json{{"p50", l.p50}, {"p99", l.p99}, {"max", l.max}};
-    };
     const auto strategy = [&](const strategy_summary& s) {
-        return nlohmann::json{
-            {"reservations", s.reservations},
-            {"reservation_failures", s.reservation_failures},
-            {"atomic_failures", s.atomic_failures},
-            {"fallbacks", s.fallbacks},
-            {"retries", s.retries},
-            {"latency_measured_ns", latency(s.measured_ns)},
-            {"latency_model_us", latency(s.modelled_us)},
-            {"pages_migrated", s.pages_migrated},
-            {"bytes_copied", s.bytes_copied},
-            {"allocation_failures", s.allocation_failures},
-            {"usable_pages", s.usable_pages},
-            {"cached_share_mean", s.cached_share_mean},
-            {"cached_share_end", s.cached_share_end},
-            {"movable_share_mean", s.movable_share_mean},
-            {"movable_share_end", s.movable_share_end},
-            {"tags_share_end", s.tags_share_end},
-            {"lookups", s.lookups},
-            {"hits", s.hits},
-            {"hit_ratio", s.hit_ratio},
-            {"pages_dropped", s.pages_dropped},
-            {"skipped_events", s.skipped_events},
-            {"samples",
-             {{"time_s", s.times_s},
-              {"cached_share", s.cached_share},
-              {"movable_share", s.movable_share},
-              {"tags_share", s.tags_share}}},
-        };
+        nlohmann::json out = nlohmann::json::object();
+        for (const strategy_field& field : strategy_fields) {
+            nlohmann::json& slot =
+                field.group == nullptr ? out[field.name] : out[field.group][field.name];
+            std::visit([&](auto value) { slot = value; }, field.value(s));
+        }
+        out["samples"] = {{"time_s", s.times_s},
+                          {"cached_share", s.cached_share},
+                          {"movable_share", s.movable_share},
+                          {"tags_share", s.tags_share}};
+        return out;
     };
     return {
         {"scenario", run.what.name},
@@ -272,28 +230,22 @@ nlohmann::json to_json(const run_summary& run) {
 }
 
 std::string csv_header() {
-    return "scenario,seed,placement,policy,strategy,reservations,reservation_failures,"
-           "atomic_failures,fallbacks,retries,latency_measured_ns_p50,latency_measured_ns_p99,"
-           "latency_measured_ns_max,latency_model_us_p50,latency_model_us_p99,"
-           "latency_model_us_max,pages_migrated,bytes_copied,allocation_failures,usable_pages,"
-           "cached_share_mean,cached_share_end,movable_share_mean,tags_share_end,lookups,hits,"
-           "hit_ratio,pages_dropped";
+    std::string out = "scenario,seed,placement,policy,strategy";
+    for_each_csv_field(
+        [&](const strategy_field& field) { out.append(",").append(csv_name(field)); });
+    return out;
 }
 
 std::string csv_rows(const run_summary& run, const std::string& prefix_columns) {
     std::string out;
-    for (const strategy_summary* s : {&run.cleancache, &run.cma})
-        out += fmt::format(
-            "{}{},{},{},{},{},{},{},{},{},{},{:.0f},{:.0f},{:.0f},{:.3f},{:.3f},{:.3f},{},{},{},{},"
-            "{:.6f},{:.6f},{:.6f},{:.6f},{},{},{:.6f},{}\n",
-            prefix_columns, csv_field(run.what.name), run.what.workload.seed,
-            placement_name(run.what.placement), csv_field(run.what.policy), csv_field(s->name),
-            s->reservations, s->reservation_failures, s->atomic_failures, s->fallbacks, s->retries,
-            s->measured_ns.p50, s->measured_ns.p99, s->measured_ns.max, s->modelled_us.p50,
-            s->modelled_us.p99, s->modelled_us.max, s->pages_migrated, s->bytes_copied,
-            s->allocation_failures, s->usable_pages, s->cached_share_mean, s->cached_share_end,
-            s->movable_share_mean, s->tags_share_end, s->lookups, s->hits, s->hit_ratio,
-            s->pages_dropped);
+    for (const strategy_summary* s : {&run.cleancache, &run.cma}) {
+        out += fmt::format("{}{},{},{},{},{}", prefix_columns, csv_field(run.what.name),
+                           run.what.workload.seed, placement_name(run.what.placement),
+                           csv_field(run.what.policy), csv_field(s->name));
+        for_each_csv_field(
+            [&](const strategy_field& field) { out.append(",").append(csv_text(field, *s)); });
+        out += '\n';
+    }
     return out;
 }
 

@@ -12,6 +12,7 @@
 #include "report.hpp"
 #include "run_figure.hpp"
 #include "scenario.hpp"
+#include "scenario_run.hpp"
 
 namespace tagsim {
 namespace {

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "plot.hpp"
-#include "report.hpp"
+#include "scenario_run.hpp"
 
 namespace tagsim {
 

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tagsim {
@@ -80,44 +81,36 @@ void only_keys(const json& object, const std::string& where,
 
 namespace {
 
-// Builds the JSON tree as nlohmann's DOM parser does, and refuses, naming the field, what the
-// DOM parser would accept or report without a place: a key twice in one object (the last value
-// would silently win), nesting deeper than a scenario ever needs (64 levels), and numbers out
-// of range. It tracks the path of the value being read (tag-storage[1].reg[0]) for that.
+// Builds the JSON tree from nlohmann's SAX events (its public sax_parse interface), and
+// refuses, naming the field, what nlohmann's own parser would accept or report without a place:
+// a key twice in one object (the last value would silently win), nesting deeper than a
+// scenario ever needs (64 levels), and numbers out of range. It tracks the path of the value
+// being read (tag-storage[1].reg[0]) for that.
 class scenario_reader {
 public:
     static constexpr size_t max_depth = 64;
 
-    explicit scenario_reader(json& root) : dom_(root, true) {}
+    explicit scenario_reader(json& root) : root_(root) {}
 
-    bool null() { return value() && dom_.null(); }
-    bool boolean(bool v) { return value() && dom_.boolean(v); }
-    bool number_integer(json::number_integer_t v) { return value() && dom_.number_integer(v); }
-    bool number_unsigned(json::number_unsigned_t v) { return value() && dom_.number_unsigned(v); }
-    bool number_float(json::number_float_t v, const std::string& text) {
-        return value() && dom_.number_float(v, text);
-    }
-    bool string(std::string& v) { return value() && dom_.string(v); }
-    bool binary(json::binary_t& v) { return value() && dom_.binary(v); }
-    bool start_object(std::size_t n) { return open(true) && dom_.start_object(n); }
-    bool end_object() {
-        frames_.pop_back();
-        return dom_.end_object();
-    }
-    bool start_array(std::size_t n) { return open(false) && dom_.start_array(n); }
-    bool end_array() {
-        frames_.pop_back();
-        return dom_.end_array();
-    }
+    bool null() { return place(nullptr); }
+    bool boolean(bool v) { return place(v); }
+    bool number_integer(json::number_integer_t v) { return place(v); }
+    bool number_unsigned(json::number_unsigned_t v) { return place(v); }
+    bool number_float(json::number_float_t v, const std::string& /*text*/) { return place(v); }
+    bool string(std::string& v) { return place(std::move(v)); }
+    bool binary(json::binary_t& v) { return place(json(std::move(v))); }
+    bool start_object(std::size_t /*elements*/) { return open(json::object()); }
+    bool end_object() { return close(); }
+    bool start_array(std::size_t /*elements*/) { return open(json::array()); }
+    bool end_array() { return close(); }
     bool key(std::string& k) {
         frame& f = frames_.back();
         f.key = k;
         if (!f.keys.insert(k).second)
             fail(path(), "appears twice in one object (which value was meant?)");
-        return dom_.key(k);
+        return true;
     }
-    bool parse_error(std::size_t position, const std::string& token,
-                     const nlohmann::detail::exception& e) {
+    bool parse_error(std::size_t position, const std::string& token, const json::exception& e) {
         if (e.id == 406) // number overflow
             fail(path(), tagcache::sim::quoted(token) + " is out of the range of a double");
         // nlohmann's own words, without its "[json.exception.parse_error.101] " prefix and
@@ -141,7 +134,7 @@ public:
 
 private:
     struct frame {
-        bool object;
+        json* node;       // the object or array being filled
         size_t index = 0; // arrays: the element being read
         std::string key;  // objects: the field being read
         std::set<std::string> keys;
@@ -151,7 +144,7 @@ private:
     std::string path() const {
         std::string out;
         for (const frame& f : frames_) {
-            if (f.object)
+            if (f.node->is_object())
                 out.append(out.empty() ? "" : ".").append(short_key(f.key));
             else
                 out.append(fmt::format("[{}]", f.index == 0 ? 0 : f.index - 1));
@@ -161,20 +154,44 @@ private:
         return out.empty() ? "the scenario" : out;
     }
     // A value begins: in an array it is the next element.
-    bool value() {
-        if (!frames_.empty() && !frames_.back().object)
+    void begin_value() {
+        if (!frames_.empty() && frames_.back().node->is_array())
             ++frames_.back().index;
+    }
+    // Puts the value just begun where it belongs: the root, the array's end, or the object's
+    // field under the key last read. Returns it in its place.
+    json* attach(json&& value) {
+        if (frames_.empty()) {
+            root_ = std::move(value);
+            return &root_;
+        }
+        json& parent = *frames_.back().node;
+        if (parent.is_array()) {
+            parent.push_back(std::move(value));
+            return &parent.back();
+        }
+        json& field = parent[frames_.back().key];
+        field = std::move(value);
+        return &field;
+    }
+    bool place(json&& value) {
+        begin_value();
+        attach(std::move(value));
         return true;
     }
-    bool open(bool object) {
-        value();
+    bool open(json&& container) {
+        begin_value();
         if (frames_.size() == max_depth)
             fail(path(), fmt::format("nested deeper than {} levels", max_depth));
-        frames_.push_back(frame{object, 0, {}, {}});
+        frames_.push_back(frame{attach(std::move(container)), 0, {}, {}});
+        return true;
+    }
+    bool close() {
+        frames_.pop_back();
         return true;
     }
 
-    nlohmann::detail::json_sax_dom_parser<json> dom_;
+    json& root_;
     std::vector<frame> frames_;
 };
 

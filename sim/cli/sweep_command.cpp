@@ -14,6 +14,7 @@
 #include "plot.hpp"
 #include "policies.hpp"
 #include "report.hpp"
+#include "scenario_run.hpp"
 #include "scenario.hpp"
 
 namespace tagsim {
@@ -28,11 +29,6 @@ struct sweep_options {
     std::vector<std::string> values; // empty: the defaults of `vary`; strict reals
     std::optional<std::string> duration_s;
     std::optional<std::string> plot; // given: the figure's path ('' is refused)
-};
-
-template <class Eviction>
-struct pool_config : tagcache::default_pool_config {
-    using eviction = Eviction;
 };
 
 // The cleancache traffic of the scenario's file reads: each page cache miss a lookup, each
@@ -109,7 +105,8 @@ void sweep_capacity(const scenario& what, std::vector<double> values, output_fil
         const auto pages = static_cast<uint64_t>(mib * 1048576.0 / static_cast<double>(page_bytes));
         std::pair<uint64_t, uint64_t> counts;
         with_policy(what.policy, [&]<class Eviction>() {
-            counts = replay_traffic<pool_config<Eviction>>(traffic, static_cast<uint32_t>(pages));
+            counts = replay_traffic<sim::default_pool_config_with_eviction<Eviction>>(
+                traffic, static_cast<uint32_t>(pages));
         });
         const double ratio = counts.first == 0 ? 0.0
                                                : static_cast<double>(counts.second) /
@@ -141,8 +138,8 @@ void sweep_policy(scenario what, const std::vector<double>& values) {
     if (!values.empty())
         throw std::invalid_argument("--values: --vary policy runs every policy; give no values");
     fmt::print("{}\n", csv_header());
-    for (const std::string_view policy : policy_names) {
-        what.policy = std::string(policy);
+    for (const char* policy : tagcache::eviction_policies::names) {
+        what.policy = policy;
         fmt::print("{}", csv_rows(run_scenario(what, true)));
         std::fflush(stdout);
     }

@@ -7,9 +7,10 @@
 //  - balloon_guest: the flexible memory is ordinary memory; a virtio-balloon inflates by
 //    allocating pages, which the guest frees by reclaim (clean page cache, then swap), and may
 //    fall short ("out of puff": Linux retries 200 ms later).
-//  - virtio_mem_guest: the flexible memory is a virtio-mem region of device blocks, onlined to
-//    ZONE_MOVABLE or ZONE_NORMAL; unplugging a block migrates its pages away (after making
-//    room), and fails for a block with unmovable pages (ZONE_NORMAL) or, rarely, for a moment.
+//  - virtio_mem_guest (virtio_mem_guest.hpp): the flexible memory is a virtio-mem region of
+//    device blocks, onlined to ZONE_MOVABLE or ZONE_NORMAL; unplugging a block migrates its
+//    pages away (after making room), and fails for a block with unmovable pages (ZONE_NORMAL)
+//    or, rarely, for a moment.
 //
 // Each has set_target(flexible pages the host grants), host_discard() (the host's sudden
 // reclaim: only tmem can), step(now, dt) and footprint_pages() (host memory it uses). Hosted.
@@ -248,45 +249,4 @@ private:
     double paused_until_ = 0;
 };
 
-// ---- virtio-mem ---------------------------------------------------------------------------------
-
-class virtio_mem_guest : public tmem_guest_base {
-public:
-    virtio_mem_guest(const tmem_params& params, const tmem_guest_params& guest, uint32_t index,
-                     bool zone_movable);
-
-    // At boot the driver plugs the requested size (nothing is allocated yet); the kernel's
-    // unmovable pages then land in what is plugged (ZONE_NORMAL).
-    void boot(uint64_t pages);
-
-    void set_target(uint64_t pages) {
-        const uint64_t blocks = std::min<uint64_t>(pages / block_pages_, plugged_.size());
-        if (blocks != target_blocks_) { // a config change: the driver runs again now
-            target_blocks_ = blocks;
-            retry_at_ = 0;
-            tried_.assign(plugged_.size(), false);
-        }
-    }
-    void host_discard() {}
-
-    void step(double now, double dt);
-
-    uint64_t footprint_pages() const { return memory_pages(); }
-    uint64_t flexible_footprint_pages() const { return plugged_count_ * block_pages_; }
-    uint64_t unpluggable_blocks() const { return unmovable_count_; }
-
-private:
-    uint64_t memory_pages() const { return boot_pages_ + plugged_count_ * block_pages_; }
-    bool unplug(uint64_t block, double& cost);
-
-    bool zone_movable_;
-    uint64_t block_pages_;
-    std::vector<bool> plugged_, unmovable_, tried_;
-    uint64_t plugged_count_ = 0, target_blocks_ = 0, unmovable_count_ = 0;
-    double retry_at_ = 0, retry_s_;
-    std::mt19937_64 random_;
-};
-
 } // namespace tagcache::sim
-
-#include "virtio_mem_guest.hpp"

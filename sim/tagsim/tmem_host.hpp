@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "tmem_guests.hpp"
+#include "virtio_mem_guest.hpp"
 
 namespace tagcache::sim {
 

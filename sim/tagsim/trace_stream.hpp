@@ -21,8 +21,6 @@
 
 #include "number_text.hpp"
 
-#include "number_text.hpp"
-
 namespace tagcache::sim {
 
 // A trace that cannot be read: the message names the file, and for a malformed line its

@@ -1,15 +1,57 @@
-// virtio_mem_guest's unplug and plug (tmem_guests.hpp declares the class). A guest unplugs
-// device blocks as Linux's virtio-mem driver does in its Sub Block Mode (drivers/virtio/
-// virtio_mem.c): the highest plugged block first; a block whose pages cannot all be migrated
-// is skipped for the rest of the pass; a pass that falls short waits for the retry timer (50 s,
-// doubling to 300 s) unless the host changes the requested size. Hosted.
+// virtio_mem_guest, the third way a guest gives memory back (tmem_guests.hpp has the other two
+// and what all three offer), and its unplug and plug. A guest unplugs device blocks as Linux's
+// virtio-mem driver does in its Sub Block Mode (drivers/virtio/virtio_mem.c): the highest
+// plugged block first; a block whose pages cannot all be migrated is skipped for the rest of the
+// pass; a pass that falls short waits for the retry timer (50 s, doubling to 300 s) unless the
+// host changes the requested size. Hosted.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
+#include <random>
+#include <vector>
 
-#include "tmem_guests.hpp"
+#include "tmem_guest_base.hpp"
 
 namespace tagcache::sim {
+
+class virtio_mem_guest : public tmem_guest_base {
+public:
+    virtio_mem_guest(const tmem_params& params, const tmem_guest_params& guest, uint32_t index,
+                     bool zone_movable);
+
+    // At boot the driver plugs the requested size (nothing is allocated yet); the kernel's
+    // unmovable pages then land in what is plugged (ZONE_NORMAL).
+    void boot(uint64_t pages);
+
+    void set_target(uint64_t pages) {
+        const uint64_t blocks = std::min<uint64_t>(pages / block_pages_, plugged_.size());
+        if (blocks != target_blocks_) { // a config change: the driver runs again now
+            target_blocks_ = blocks;
+            retry_at_ = 0;
+            tried_.assign(plugged_.size(), false);
+        }
+    }
+    void host_discard() {}
+
+    void step(double now, double dt);
+
+    uint64_t footprint_pages() const { return memory_pages(); }
+    uint64_t flexible_footprint_pages() const { return plugged_count_ * block_pages_; }
+    uint64_t unpluggable_blocks() const { return unmovable_count_; }
+
+private:
+    uint64_t memory_pages() const { return boot_pages_ + plugged_count_ * block_pages_; }
+    bool unplug(uint64_t block, double& cost);
+
+    bool zone_movable_;
+    uint64_t block_pages_;
+    std::vector<bool> plugged_, unmovable_, tried_;
+    uint64_t plugged_count_ = 0, target_blocks_ = 0, unmovable_count_ = 0;
+    double retry_at_ = 0, retry_s_;
+    std::mt19937_64 random_;
+};
+
 
 inline virtio_mem_guest::virtio_mem_guest(const tmem_params& params, const tmem_guest_params& guest,
                                           uint32_t index, bool zone_movable)

@@ -1,6 +1,8 @@
 // tagsim's CSV (run --csv, sweep, tmem --csv) parses as RFC 4180 says, whatever the scenario's
 // name holds: each field through csv_field (sim/cli/csv.hpp), and each command's whole output,
 // read back by the small RFC 4180 reader below, has one field a column and the name intact.
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -9,6 +11,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "catch.hpp"
 #include "csv.hpp"
@@ -175,4 +179,47 @@ TEST_CASE("tmem --csv quotes the scenario's name", "[csv]") {
         check_table(run("tmem " + scenario_named("tmem", "tmem.json", "tmem", name) +
                         " --duration 0.05 --csv"),
                     name, 4);
+}
+
+// One list of fields feeds the table, JSON and CSV (docs/tagsim.md, "Output fields"): each
+// strategy's JSON figures (samples aside) are exactly the CSV's columns after the five that name
+// the row, with the same values as far as CSV's digits go; the measured latencies, which vary
+// from run to run, only by name. Columns added since the first release come last.
+TEST_CASE("run --csv has each of --json's figures, in a column of its name", "[csv]") {
+    const std::string scenario = std::string(TAGSIM_SCENARIOS_DIR) + "/small.json";
+    const nlohmann::json json =
+        nlohmann::json::parse(run("run " + scenario + " --duration 0.05 --json"));
+    const std::vector<record> csv = parse_csv(run("run " + scenario + " --duration 0.05 --csv"));
+    REQUIRE(csv.size() == 3);
+    const record& header = csv[0];
+    REQUIRE(header.size() > 8);
+    CHECK(record(header.end() - 3, header.end()) ==
+          record{"pages_dropped", "movable_share_end", "skipped_events"});
+    for (size_t row = 1; row < csv.size(); ++row) {
+        const std::string strategy = csv[row].at(4);
+        REQUIRE(json.contains(strategy));
+        std::vector<std::pair<std::string, nlohmann::json>> figures; // by CSV name
+        for (const auto& [key, value] : json[strategy].items()) {
+            if (key == "samples")
+                continue;
+            if (value.is_object())
+                for (const auto& [part, number] : value.items())
+                    figures.emplace_back(key + "_" + part, number);
+            else
+                figures.emplace_back(key, value);
+        }
+        REQUIRE(figures.size() == header.size() - 5);
+        for (const auto& [name, value] : figures) {
+            INFO(strategy << " " << name);
+            const auto column = std::find(header.begin() + 5, header.end(), name);
+            REQUIRE(column != header.end());
+            if (name.starts_with("latency_measured_ns"))
+                continue;
+            const std::string& text = csv[row].at(static_cast<size_t>(column - header.begin()));
+            if (value.is_number_unsigned())
+                CHECK(text == std::to_string(value.get<uint64_t>()));
+            else
+                CHECK(std::abs(std::stod(text) - value.get<double>()) <= 5e-4);
+        }
+    }
 }

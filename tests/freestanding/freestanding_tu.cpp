@@ -250,3 +250,12 @@ extern "C" int tagcache_fs_tmem(void* buffer, size_t bytes, uint64_t first_pfn, 
     }
     return status;
 }
+
+// The list of eviction policies by name: a run-time name reaches its policy's type (here its
+// per-slot bytes) with no string function and no floating point, ARC's double target included.
+extern "C" size_t tagcache_fs_policy_slot_bytes(const char* name, size_t length) {
+    size_t bytes = 0;
+    tagcache::eviction_policies::with(name, length,
+                                      [&]<class Eviction>() { bytes = Eviction::bytes_per_slot; });
+    return bytes;
+}

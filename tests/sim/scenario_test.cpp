@@ -5,11 +5,14 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
 #include "catch.hpp"
 #include "scenario.hpp"
+#include "scenario_json.hpp"
 #include "tmem_scenario.hpp"
 
 using namespace tagsim;
@@ -151,6 +154,36 @@ TEST_CASE("every shipped scenario reads and the FVP one has both regions", "[sce
     CHECK(fvp.regions[1].tagged_memory.base + fvp.regions[1].tagged_memory.size ==
           fvp.regions[0].tag_storage.base);
     CHECK(fvp.map().total_tag_pages() == (0x400'0000 + 0x3c0'0000) / 4096);
+}
+
+// The reader builds its tree itself from SAX events (to refuse duplicate keys and deep nesting
+// with the field's path): for any JSON it accepts, the tree nlohmann's own parser builds.
+TEST_CASE("the scenario reader's tree is nlohmann's", "[scenario][json]") {
+    std::vector<std::string> texts = {
+        "{}",
+        "[]",
+        "0",
+        "-1",
+        "18446744073709551615",
+        "1.5e3",
+        "true",
+        "null",
+        "\"x\"",
+        R"({"a": [1, -2, 3.25, "s", null, false, {"b": []}], "c": {"d": {"e": [[1], [2, [3]]]}}})",
+        R"([{"x": 1}, {"x": 2}, [], {}])"};
+    for (const auto& entry : std::filesystem::directory_iterator(TAGSIM_SCENARIOS_DIR))
+        if (entry.path().extension() == ".json") {
+            std::ifstream in(entry.path());
+            std::stringstream text;
+            text << in.rdbuf();
+            texts.push_back(text.str());
+        }
+    for (const std::string& text : texts) {
+        INFO(text);
+        const nlohmann::json ours = parse_scenario_json(text);
+        CHECK(ours == nlohmann::json::parse(text));
+        CHECK(ours.dump() == nlohmann::json::parse(text).dump());
+    }
 }
 
 TEST_CASE("a scenario error names the field and the reason", "[scenario]") {

@@ -1,12 +1,13 @@
 // Layer `policy/`: the freestanding policy classes (locks, eviction, admission, donor choice,
-// placement, page memory (discardable too), stats, tag maintenance). Includes only base/ and
-// concepts/.
+// placement, page memory (discardable too), stats, tag maintenance) and the list of eviction
+// policies by name. Includes only base/ and concepts/.
 #pragma once
 
 #include "admission.hpp"
 #include "arc.hpp"
 #include "clock.hpp"
 #include "discardable_page_memory.hpp"
+#include "eviction_policies.hpp"
 #include "donor_choice.hpp"
 #include "ghost_keys.hpp"
 #include "list_eviction.hpp"
