@@ -3,7 +3,7 @@
 // the table of ratios with their targets. Usage:
 //   tagcache_ratio_table BENCH.json LATENCY.json
 #include <tagcache/tagcache.hpp>
-#include <tagsim/cost_model.hpp>
+#include <tagsim/machines/cost_model.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

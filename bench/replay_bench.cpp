@@ -2,8 +2,8 @@
 // paper's OLTP and P3 traces (Megiddo & Modha, FAST '03), metadata only (no page copies), the
 // trace already in memory. Target (issue 4): >= 20 M requests/s for LRU.
 #include <tagcache/tagcache.hpp>
-#include <tagsim/lis_trace.hpp>
-#include <tagsim/replay.hpp>
+#include <tagsim/trace/lis_trace.hpp>
+#include <tagsim/trace/replay.hpp>
 
 #include <benchmark/benchmark.h>
 

@@ -9,7 +9,7 @@
 #pragma once
 
 #include <tagsim/eviction_policies.hpp>
-#include <tagsim/lis_trace.hpp>
+#include <tagsim/trace/lis_trace.hpp>
 
 #include <cstdint>
 #include <cstdio>

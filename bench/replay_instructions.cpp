@@ -10,7 +10,7 @@
 // changes GCC's inlining in tagcache_replay_operations, whose per-operation counts moved by 2
 // instructions per store when it did.
 #include <tagcache/tagcache.hpp>
-#include <tagsim/replay.hpp>
+#include <tagsim/trace/replay.hpp>
 
 #include <chrono>
 #include <cstdio>

@@ -4,9 +4,10 @@
 // restore() and store() change GCC's inlining, so in tagcache_replay_instructions they would move
 // the whole replay's count (+11 % on OLTP@5000 when they shared a translation unit).
 //
-//   tagcache_replay_operations TRACE CAPACITY [POLICY]   (a name in tagcache::eviction_policies; default lru)
+//   tagcache_replay_operations TRACE CAPACITY [POLICY]   (a name in tagcache::eviction_policies;
+//   default lru)
 #include <tagcache/tagcache.hpp>
-#include <tagsim/replay.hpp>
+#include <tagsim/trace/replay.hpp>
 
 #include <span>
 

@@ -4,7 +4,7 @@
 // with block-size 0x4000 (bsp 4), 64 Ki tag pages (8 GiB tagged), the pool holding page data.
 #include "bench_support.hpp"
 
-#include <tagsim/cma_baseline.hpp>
+#include <tagsim/machines/cma_baseline.hpp>
 
 #include <memory>
 

@@ -8,7 +8,7 @@
 #include <cli/command_line.hpp>
 #include <tagcache/fmt.hpp>
 #include <tagcache/tagcache.hpp>
-#include <tagsim/number_text.hpp>
+#include <tagsim/trace/number_text.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

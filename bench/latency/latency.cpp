@@ -13,7 +13,7 @@
 // metadata an operation touches is warm in the outer caches but not in L1 from the operation
 // just before it on the same slot. One untimed warm-up round precedes each measured series.
 #include <tagcache/tagcache.hpp>
-#include <tagsim/cma_baseline.hpp>
+#include <tagsim/machines/cma_baseline.hpp>
 
 #include <algorithm>
 #include <cerrno>

@@ -5,7 +5,7 @@
 //
 //   lcs_replay [--operations | --time] TRACE CAPACITY
 //
-// TRACE is a .lis trace (plain or zstd), read the way sim/tagsim/lis_trace.hpp reads it: one
+// TRACE is a .lis trace (plain or zstd), read the way sim/tagsim/trace/lis_trace.hpp reads it: one
 // request a line, `starting_block number_of_blocks ignored request_number`, each block one page
 // request; blank lines skipped. CAPACITY is in objects: every object has size 1 and the cache
 // size is CAPACITY, libCacheSim's per-object metadata not counted (consider_obj_metadata off),

@@ -1,7 +1,7 @@
 #include "output_file.hpp"
 
 #include <fmt/format.h>
-#include <tagsim/number_text.hpp>
+#include <tagsim/trace/number_text.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,9 +1,9 @@
 #include "recording_check.hpp"
 
 #include <fmt/format.h>
-#include <tagsim/limits.hpp>
-#include <tagsim/number_text.hpp>
-#include <tagsim/trace_stream.hpp>
+#include <tagsim/trace/number_text.hpp>
+#include <tagsim/trace/trace_stream.hpp>
+#include <tagsim/workload/limits.hpp>
 
 #include <tagcache/pool/default_pool_config.hpp>
 #include <tagcache/pool/geometry.hpp>

@@ -1,7 +1,7 @@
 #include "recording_command.hpp"
 
 #include <fmt/format.h>
-#include <tagsim/number_text.hpp>
+#include <tagsim/trace/number_text.hpp>
 
 #include <memory>
 #include <string>

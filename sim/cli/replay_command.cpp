@@ -44,7 +44,7 @@ uint32_t parse_capacity(const std::string& text) {
     return static_cast<uint32_t>(number.value());
 }
 
-// A native file-page trace (sim/tagsim/file_trace.hpp, docs/tagsim.md), streamed.
+// A native file-page trace (sim/tagsim/trace/file_trace.hpp, docs/tagsim.md), streamed.
 template <class Eviction>
 void run_file_replay(const replay_options& options, uint32_t capacity) {
     using config = tagcache::sim::replay_config<Eviction>;

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <tagsim/number_text.hpp>
+#include <tagsim/trace/number_text.hpp>
 
 #include <sys/stat.h>
 

@@ -1,7 +1,7 @@
 #include "scenario_json.hpp"
 
 #include <fmt/format.h>
-#include <tagsim/number_text.hpp>
+#include <tagsim/trace/number_text.hpp>
 
 #include <sys/stat.h>
 

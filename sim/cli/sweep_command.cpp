@@ -1,7 +1,7 @@
 #include "sweep_command.hpp"
 
 #include <fmt/format.h>
-#include <tagsim/number_text.hpp>
+#include <tagsim/trace/number_text.hpp>
 
 #include <cmath>
 #include <memory>
@@ -14,8 +14,8 @@
 #include "plot.hpp"
 #include "policies.hpp"
 #include "report.hpp"
-#include "scenario_run.hpp"
 #include "scenario.hpp"
+#include "scenario_run.hpp"
 
 namespace tagsim {
 namespace {

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <tagsim/number_text.hpp>
-#include <tagsim/tmem_host.hpp>
+#include <tagsim/tmem/tmem_host.hpp>
+#include <tagsim/trace/number_text.hpp>
 
 #include <cmath>
 #include <sstream>

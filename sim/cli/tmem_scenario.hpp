@@ -4,8 +4,8 @@
 // file leaves out keeps the default scenario's value (sim::default_tmem_params()).
 #pragma once
 
-#include <tagsim/tmem_params.hpp>
-#include <tagsim/trace_stream.hpp>
+#include <tagsim/tmem/tmem_params.hpp>
+#include <tagsim/trace/trace_stream.hpp>
 
 #include <cstddef>
 #include <functional>

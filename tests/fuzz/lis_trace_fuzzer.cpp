@@ -1,4 +1,4 @@
-// Fuzzes the .lis trace reader (sim/tagsim/lis_trace.hpp) against a reference reader written
+// Fuzzes the .lis trace reader (sim/tagsim/trace/lis_trace.hpp) against a reference reader written
 // here from the format's description: lines of four unsigned decimal integers separated by
 // blanks, '\r' before the newline ignored, blank lines skipped, a line at most 4096 bytes,
 // 1 to 65,536 blocks a line, every block below 2^40. On text that is not zstd, the reader must
@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include <tagsim/lis_trace.hpp>
+#include <tagsim/trace/lis_trace.hpp>
 
 #include "fuzz_support.hpp"
 
@@ -18,7 +18,9 @@ using tagcache::fuzz::expect;
 using tagcache::sim::lis_limits;
 using tagcache::sim::lis_record;
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
+bool is_blank(char c) {
+    return c == ' ' || c == '\t';
+}
 
 // The reference: every record of `text`, or false if some line is malformed.
 bool reference_records(std::string_view text, std::vector<lis_record>& out) {
@@ -78,15 +80,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const tagcache::sim::trace_error&) {
         accepted = false;
     }
-    const bool zstd = size >= 4 && data[0] == 0x28 && data[1] == 0xB5 && data[2] == 0x2F &&
-                      data[3] == 0xFD;
+    const bool zstd =
+        size >= 4 && data[0] == 0x28 && data[1] == 0xB5 && data[2] == 0x2F && data[3] == 0xFD;
     if (!zstd) {
         std::vector<lis_record> expected;
-        const bool reference =
-            reference_records(std::string_view(reinterpret_cast<const char*>(data), size),
-                              expected);
-        expect(accepted == reference, "the reader and the reference disagree on validity",
-               accepted, reference);
+        const bool reference = reference_records(
+            std::string_view(reinterpret_cast<const char*>(data), size), expected);
+        expect(accepted == reference, "the reader and the reference disagree on validity", accepted,
+               reference);
         if (accepted) {
             expect(records.size() == expected.size(), "record counts differ", records.size(),
                    expected.size());

@@ -4,7 +4,7 @@
 // bounded line naming the place (a field path, or the trace and a line), or accepts what stays
 // in the documented bounds (the checks pass again; the work and memory bounds hold; pressure
 // points in range and in order); an accepted scenario small enough to run here runs.
-#include <tagsim/tmem_host.hpp>
+#include <tagsim/tmem/tmem_host.hpp>
 
 #include <cstdio>
 #include <cstring>

@@ -14,8 +14,8 @@
 // The P3 trace is from N. Megiddo and D. S. Modha, "ARC: A Self-Tuning, Low Overhead
 // Replacement Cache", USENIX FAST '03, pp. 115-130; results on it must cite that paper.
 #include <tagcache/tagcache.hpp>
-#include <tagsim/lis_trace.hpp>
-#include <tagsim/replay.hpp>
+#include <tagsim/trace/lis_trace.hpp>
+#include <tagsim/trace/replay.hpp>
 
 #include <algorithm>
 #include <cmath>

@@ -3,8 +3,8 @@
 // the pool's LRU and ARC must reproduce an independent implementation's hit counts exactly,
 // and the reader must refuse malformed traces by line number and text.
 #include <tagcache/tagcache.hpp>
-#include <tagsim/lis_trace.hpp>
-#include <tagsim/replay.hpp>
+#include <tagsim/trace/lis_trace.hpp>
+#include <tagsim/trace/replay.hpp>
 
 #include <zstd.h>
 

@@ -8,7 +8,7 @@
 #include "catch.hpp"
 #include "pool_fixtures.hpp"
 
-#include <tagsim/replay.hpp>
+#include <tagsim/trace/replay.hpp>
 
 using namespace tagcache;
 using namespace tagcache::test;

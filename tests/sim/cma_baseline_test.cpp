@@ -2,7 +2,7 @@
 // defeating claims (retries, rollback, the folio-migrating fallback), atomic reservations,
 // reference counts against a page-by-page reference model, every error path and the cost
 // model. cma_machine: cma_machine_test.cpp.
-#include <tagsim/cma_machine.hpp>
+#include <tagsim/machines/cma_machine.hpp>
 
 #include <algorithm>
 #include <cmath>

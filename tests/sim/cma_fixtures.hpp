@@ -3,7 +3,7 @@
 // everything a reservation may change.
 #pragma once
 
-#include <tagsim/cma_machine.hpp>
+#include <tagsim/machines/cma_machine.hpp>
 
 #include <cmath>
 #include <cstdint>

@@ -1,7 +1,7 @@
 // cma_machine, the tag_machine of the CMA-migration baseline: the CMA balance rule for movable
 // pages, migrations out of tag storage, pinned pages, atomic failures, the fallback, and
 // accounting under a random workload.
-#include <tagsim/cma_machine.hpp>
+#include <tagsim/machines/cma_machine.hpp>
 
 #include <algorithm>
 #include <cmath>

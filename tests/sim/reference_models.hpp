@@ -17,7 +17,7 @@
 
 #include <tagcache/base/assert.hpp>
 #include <tagcache/base/types.hpp>
-#include <tagsim/allocation_table.hpp>
+#include <tagsim/machines/allocation_table.hpp>
 
 namespace tagcache::test {
 

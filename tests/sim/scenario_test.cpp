@@ -1,7 +1,7 @@
 // The scenario files of sim/scenarios: the default one states the built-in scenario
 // exactly, and every shipped file reads and validates.
-#include <tagsim/number_text.hpp>
-#include <tagsim/trace_stream.hpp>
+#include <tagsim/trace/number_text.hpp>
+#include <tagsim/trace/trace_stream.hpp>
 
 #include <cstdio>
 #include <filesystem>

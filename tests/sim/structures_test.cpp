@@ -2,9 +2,9 @@
 // (reference_models.hpp): the same random operations on both, every answer compared. The
 // simulator's figures depend on these choices (which free block, which victim), so they must
 // agree exactly, not just be valid.
-#include <tagsim/hierarchical_bitmap.hpp>
-#include <tagsim/id_map.hpp>
+#include <tagsim/machines/hierarchical_bitmap.hpp>
 #include <tagsim/sim.hpp>
+#include <tagsim/workload/id_map.hpp>
 
 #include <algorithm>
 #include <cstdint>

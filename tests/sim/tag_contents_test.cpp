@@ -1,7 +1,7 @@
 // Tag storage that held cache data: its pages are dropped from the pool before any tag is
 // written, no restore ever returns tag bytes, and a newly tagged page reads all-zero tags.
 #include <tagcache/tagcache.hpp>
-#include <tagsim/tag_contents.hpp>
+#include <tagsim/machines/tag_contents.hpp>
 
 #include <cstdlib>
 #include <cstring>

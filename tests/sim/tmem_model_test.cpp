@@ -1,6 +1,6 @@
-// The tmem model's time line (sim/tagsim/tmem_host.hpp, docs/tmem.md): what holds before the
+// The tmem model's time line (sim/tagsim/tmem/tmem_host.hpp, docs/tmem.md): what holds before the
 // first pressure point, and what a run shorter than one sample measures.
-#include <tagsim/tmem_host.hpp>
+#include <tagsim/tmem/tmem_host.hpp>
 
 #include "catch.hpp"
 

@@ -2,7 +2,7 @@
 // again; counts, bitmap, maintenance hooks and every error, plus a randomized comparison with
 // a reference model on std containers.
 #include <tagcache/tagcache.hpp>
-#include <tagsim/tag_contents.hpp>
+#include <tagsim/machines/tag_contents.hpp>
 
 #include <algorithm>
 #include <cstdlib>

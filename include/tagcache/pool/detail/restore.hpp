@@ -21,7 +21,7 @@ template <pool_config Config>
 template <uint32_t Fixed>
 auto pool_core<Config>::restore_folio(const page_key& key, page_count<Fixed> pages,
                                       void* sink) noexcept -> result<bitmap> {
-    uint32_t found[bitmap::max_pages];
+    uint32_t found[Fixed != 0 ? Fixed : bitmap::max_pages];
     typename copy::restore_state copying;
     {
         lock_guard guard(lock_);

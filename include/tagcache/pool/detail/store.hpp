@@ -22,8 +22,9 @@ template <uint32_t Fixed>
 result<void> pool_core<Config>::store_folio(const page_key& key, unsigned order,
                                             page_count<Fixed> pages, const void* source,
                                             bool workingset) noexcept {
-    uint32_t slots[bitmap::max_pages];
-    uint32_t* buckets[bitmap::max_pages]; // each page's index chain: hashed once per store
+    constexpr uint32_t most = Fixed != 0 ? Fixed : bitmap::max_pages;
+    uint32_t slots[most] = {}; // GCC -O3 cannot see claim_slots() fill what the copy reads
+    uint32_t* buckets[most];   // each page's index chain: hashed once per store
     typename copy::store_state copying{};
     uint32_t claimed = 0;
     uint32_t handle = no_inode;

@@ -38,7 +38,7 @@ struct pressure_point {
 struct tmem_costs {
     // Dropping a clean cached page (tmem take-back of a page holding data; the balloon's and
     // virtio-mem's reclaim of a clean page-cache page): GCMA's per-page cost, the slope of
-    // its allocation-latency fit (GCMA RFC v2, Feb 2015; sim/tagsim/cost_model.hpp). The
+    // its allocation-latency fit (GCMA RFC v2, Feb 2015; sim/tagsim/machines/cost_model.hpp). The
     // balloon's and virtio-mem's reclaim priced the same is an assumption: both drop clean
     // pages, through the page allocator's reclaim rather than a cleancache.
     double drop_page_us = 3.190476;

@@ -23,7 +23,7 @@
 
 #include <tagcache/tagcache.hpp>
 
-#include "limits.hpp"
+#include "../workload/limits.hpp"
 #include "tmem_guest_base.hpp"
 
 namespace tagcache::sim {

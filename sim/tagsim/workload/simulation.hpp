@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "cleancache_machine.hpp"
-#include "cma_machine.hpp"
+#include "../machines/cleancache_machine.hpp"
+#include "../machines/cma_machine.hpp"
 #include "limits.hpp"
 #include "mixed_workload.hpp"
 

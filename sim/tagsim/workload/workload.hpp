@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "../machines/tag_machine.hpp"
 #include "id_map.hpp"
-#include "tag_machine.hpp"
 
 namespace tagcache::sim {
 
