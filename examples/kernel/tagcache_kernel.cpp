@@ -475,8 +475,8 @@ uint32_t tagcache_tags_donor(const tagcache_tags* tags, uint32_t region) {
 void tagcache_tags_get_stats(const tagcache_tags* tags, tagcache_tag_stats* out) {
     visit(tags, [&](auto& core) noexcept {
         const tagcache::tag_stats s = core.stats();
-        *out = tagcache_tag_stats{s.reservations,    s.releases,       s.blocks_claimed,
-                                  s.blocks_returned, s.pages_reserved, s.blocks_in_use,
+        *out = tagcache_tag_stats{s.reservations,      s.releases,       s.blocks_claimed,
+                                  s.blocks_returned,   s.pages_reserved, s.blocks_in_use,
                                   s.peak_blocks_in_use};
         return 0;
     });

@@ -31,12 +31,12 @@ struct default_tag_config {
 };
 
 struct tag_stats {
-    uint64_t reservations = 0;    // successful reserve() calls
-    uint64_t releases = 0;        // successful release() calls
-    uint64_t blocks_claimed = 0;  // blocks whose count went 0 -> n (taken back from the pool)
-    uint64_t blocks_returned = 0; // blocks whose count went n -> 0 (donated again)
-    uint64_t pages_reserved = 0;  // gauge: tagged data pages
-    uint64_t blocks_in_use = 0;   // gauge: blocks holding tags
+    uint64_t reservations = 0;       // successful reserve() calls
+    uint64_t releases = 0;           // successful release() calls
+    uint64_t blocks_claimed = 0;     // blocks whose count went 0 -> n (taken back from the pool)
+    uint64_t blocks_returned = 0;    // blocks whose count went n -> 0 (donated again)
+    uint64_t pages_reserved = 0;     // gauge: tagged data pages
+    uint64_t blocks_in_use = 0;      // gauge: blocks holding tags
     uint64_t peak_blocks_in_use = 0; // the gauge's highest value since creation
 };
 

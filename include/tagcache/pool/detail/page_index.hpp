@@ -83,9 +83,7 @@ public:
     }
 
     // The chain head of a chained slot's key.
-    uint32_t& bucket_of(uint32_t slot) noexcept {
-        return bucket(slots_[slot].folio_key());
-    }
+    uint32_t& bucket_of(uint32_t slot) noexcept { return bucket(slots_[slot].folio_key()); }
 
     // Takes `slot` out of its chain if it is in one. Expected O(1): finds the predecessor.
     void unlink(uint32_t slot) noexcept {

@@ -270,8 +270,9 @@ private:
         unsigned order;
         uint32_t slot; // the slot taken over, or no_slot
     };
-    static constexpr bool places_last_released_first =
-        requires { requires Config::placement::places_last_released_first; };
+    static constexpr bool places_last_released_first = requires {
+        requires Config::placement::places_last_released_first;
+    };
 
     // Why a cached page leaves the pool with its folio (folio_leaves()).
     enum class leaving : uint8_t {
@@ -354,9 +355,9 @@ private:
     }
 
     // Steps of the operations, each defined in its operation's file.
-    bool evict_one(handover* into = nullptr) noexcept; // store.hpp
-    void take_over(uint32_t slot, handover& into) noexcept; // store.hpp
-    void sweep(uint32_t budget) noexcept;                 // store.hpp
+    bool evict_one(handover* into = nullptr) noexcept;                           // store.hpp
+    void take_over(uint32_t slot, handover& into) noexcept;                      // store.hpp
+    void sweep(uint32_t budget) noexcept;                                        // store.hpp
     [[gnu::always_inline]] uint32_t acquire_inode(const page_key& key) noexcept; // store.hpp
     [[gnu::noinline]] uint32_t acquire_new_inode(const page_key& key) noexcept;  // store.hpp
     template <uint32_t Fixed>
@@ -367,14 +368,14 @@ private:
                          uint32_t* out) noexcept; // store.hpp
     [[gnu::always_inline]] void claim(uint32_t slot, uint32_t d, uint32_t handle, uint64_t index,
                                       unsigned order) noexcept; // store.hpp
-    void release_pending(uint32_t slot) noexcept; // store.hpp
+    void release_pending(uint32_t slot) noexcept;               // store.hpp
     template <uint32_t Fixed>
     void replace_range_locked(uint32_t handle, uint64_t index, page_count<Fixed> pages,
                               uint32_t** buckets) noexcept; // store.hpp
     template <uint32_t Fixed>
     void publish(const page_key& key, const uint32_t* slots, page_count<Fixed> pages,
-                 uint32_t handle,
-                 uint32_t* const* buckets, bool lock_was_released) noexcept; // store.hpp
+                 uint32_t handle, uint32_t* const* buckets,
+                 bool lock_was_released) noexcept; // store.hpp
     template <uint32_t Fixed>
     result<bitmap> restore_folio(const page_key& key, page_count<Fixed> pages,
                                  void* sink) noexcept; // restore.hpp
@@ -411,7 +412,7 @@ private:
     uint64_t cached_ = 0; // restorable pages
     uint64_t stale_ = 0;  // pages of invalidated inodes or filesystems not yet reclaimed
     uint32_t sweep_hand_ = 0;
-    uint32_t lock_releases_ = 0;    // times an operation let others in mid-way (wraps)
+    uint32_t lock_releases_ = 0; // times an operation let others in mid-way (wraps)
     // Last, so that pools without discardable memory keep the layout they had without it.
     [[no_unique_address]] discard_records<discardable> discards_; // empty unless discardable
 };

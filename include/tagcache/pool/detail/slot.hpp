@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "../../base/index.hpp"
 #include "../key.hpp"
 
 namespace tagcache::detail {
@@ -24,11 +25,11 @@ enum class slot_state : uint8_t {
 // that nothing needs 8-byte alignment): an index lookup compares it whole, in one 64-bit load
 // where the compiler merges the halves, instead of rebuilding it from its fields.
 struct slot_meta {
-    uint32_t key_low;   // page index, bits 0..31
-    uint32_t key_high;  // page index, bits 32..39 (bits 0..7); inode handle (bits 8..31)
-    uint8_t bits;       // state (bits 0..2), folio order (bits 3..6), head (bit 7)
-    uint8_t flags;      // in_chain (bit 0), listed (bit 1), lingering (bit 2)
-    uint8_t copiers;    // copies in flight; read without the lock by take-back
+    uint32_t key_low;  // page index, bits 0..31
+    uint32_t key_high; // page index, bits 32..39 (bits 0..7); inode handle (bits 8..31)
+    uint8_t bits;      // state (bits 0..2), folio order (bits 3..6), head (bit 7)
+    uint8_t flags;     // in_chain (bit 0), listed (bit 1), lingering (bit 2)
+    uint8_t copiers;   // copies in flight; read without the lock by take-back
     uint8_t unused;
     uint32_t hash_next; // next slot in the index chain
     uint32_t link;      // next page of the folio ring, or the placement policy's free link
@@ -84,6 +85,16 @@ struct slot_meta {
     constexpr uint64_t index() const noexcept { return folio_key() & max_page_index; }
     static constexpr uint64_t interned_key(uint32_t handle, uint64_t index) noexcept {
         return (uint64_t{handle} << page_index_bits) | index;
+    }
+    // A slot a store claims for page `index` of `handle` in a folio of `order`: pending, out of
+    // any folio ring, one copier (the store's). claim() and take_over() both make one.
+    void make_pending(uint32_t handle, uint64_t index, unsigned order) noexcept {
+        set_key(handle, index);
+        set_order(order);
+        set_head(false);
+        set_state(slot_state::pending);
+        link = no_slot;
+        store_copiers(1);
     }
     uint8_t load_copiers() const noexcept { return __atomic_load_n(&copiers, __ATOMIC_ACQUIRE); }
     void store_copiers(uint8_t n) noexcept { __atomic_store_n(&copiers, n, __ATOMIC_RELEASE); }

@@ -46,7 +46,7 @@ result<void> pool_core<Config>::store_folio(const page_key& key, unsigned order,
             // the slots it frees can be claimed, and the store never evicts more than the net
             // new pages it needs.
             replace_range_locked(handle, key.index, pages, buckets);
-            folios_.before_insert((uint64_t{handle} << page_index_bits) | key.index);
+            folios_.before_insert(slot_meta::interned_key(handle, key.index));
             claimed = claim_slots(pages, handle, key.index, order, slots);
         }
         if (claimed < pages) {
@@ -161,16 +161,11 @@ uint32_t pool_core<Config>::claim_slots(page_count<Fixed> pages, uint32_t handle
 
 template <pool_config Config>
 inline void pool_core<Config>::claim(uint32_t slot, uint32_t d, uint32_t handle, uint64_t index,
-                              unsigned order) noexcept {
+                                     unsigned order) noexcept {
     slot_meta& s = slots_[slot];
     index_.unlink(slot); // an index entry a take-back left behind
     folios_.purge(slot); // an eviction-order entry a dropped folio left behind
-    s.set_key(handle, index);
-    s.set_order(order);
-    s.set_head(false);
-    s.set_state(slot_state::pending);
-    s.link = no_slot;
-    s.store_copiers(1);
+    s.make_pending(handle, index, order);
     inodes_.ref(handle);
     --donors_[d].free;
     ++donors_[d].holding;
@@ -205,10 +200,7 @@ void pool_core<Config>::take_over(uint32_t slot, handover& into) noexcept {
     TAGCACHE_DEBUG_ASSERT(!s.listed() && s.link == no_slot && !s.head() && !s.in_chain(),
                           "a slot handed over is still listed, linked or indexed");
     const uint32_t old = s.inode();
-    s.set_key(into.handle, into.index);
-    s.set_order(into.order);
-    s.set_state(slot_state::pending);
-    s.store_copiers(1);
+    s.make_pending(into.handle, into.index, into.order);
     if (old != into.handle) { // the store holds a reference to its own: it cannot drop to 0
         inodes_.ref(into.handle);
         inodes_.unref(old);
@@ -311,8 +303,7 @@ void pool_core<Config>::publish(const page_key& key, const uint32_t* slots, page
 template <pool_config Config>
 template <uint32_t Fixed>
 void pool_core<Config>::replace_range_locked(uint32_t handle, uint64_t index,
-                                             page_count<Fixed> pages,
-                                             uint32_t** buckets) noexcept {
+                                             page_count<Fixed> pages, uint32_t** buckets) noexcept {
     for (uint32_t i = 0; i < pages; ++i) {
         uint32_t& bucket = index_.bucket(handle, index + i);
         buckets[i] = &bucket;
